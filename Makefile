@@ -1,0 +1,73 @@
+# Bürgerkontakt – the two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON := $(shell scripts/find-python.sh)
+export UV_PYTHON := $(PYTHON)
+export UV_LINK_MODE := copy
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+CHROMIUM := /usr/bin/chromium
+APT_UPDATED := var/.apt-updated
+
+.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt bench clean
+
+help:
+	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
+	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
+	@echo "make lint  – ruff;  make bench – benchmarks (P1–P5)"
+
+var:
+	@mkdir -p var
+
+$(APT_UPDATED): | var
+	apt-get update -qq && touch $@
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+	  (echo "Installing uv …" && $(PYTHON) -m pip install --quiet --disable-pip-version-check uv)
+
+python-deps: uv
+	$(UV) sync --frozen --quiet
+
+assets:
+	@command -v npm >/dev/null 2>&1 || { $(MAKE) $(APT_UPDATED) && apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+messages: python-deps
+	@command -v msgfmt >/dev/null 2>&1 || { $(MAKE) $(APT_UPDATED) && apt-get install -y -qq gettext; }
+	@cd src/buergerkontakt && $(CURDIR)/$(PY) $(CURDIR)/manage.py compilemessages --verbosity 0
+
+install: python-deps assets messages
+
+chromium:
+	@test -x $(CHROMIUM) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+db: install
+	$(MANAGE) migrate --verbosity 0
+	$(MANAGE) load_demo
+
+run: db
+	$(MANAGE) run_platform
+
+test: install chromium
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; exit $$rc
+
+test-fast: install
+	$(PY) -m pytest -m "not e2e" -x -q $(PYTEST_ARGS)
+
+lint: python-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check src tests benchmarks || true
+
+fmt: python-deps
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf var/static var/test*.sqlite3* test-results

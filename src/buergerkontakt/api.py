@@ -1,0 +1,30 @@
+"""The REST API: one OpenAPI 3 document at /api/openapi.json, docs at /api/docs."""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from buergerkontakt.directory.api import router as directory_router
+
+api = NinjaAPI(
+    title="Bürgerkontakt API",
+    version="1.0",
+    description=(
+        "Öffentliche Schnittstelle für Portale, Telefonie und offene Daten. "
+        "Public API for portals, telephony and open data."
+    ),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError):
+    return api.create_response(
+        request,
+        {"detail": _("Ungültige Eingabe."), "errors": exc.errors},
+        status=422,
+    )
+
+
+api.add_router("/directory/", directory_router, tags=["Verzeichnis / Directory"])

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "buergerkontakt.core"
+    label = "core"
+    verbose_name = _("Organisation und Mitarbeitende")
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (registers master data with django-auditlog)
+        from .groups import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, sender=self)
+        from . import signals  # noqa: F401

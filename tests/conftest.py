@@ -1,0 +1,26 @@
+"""Shared fixtures: a small organisation with staff in every role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Tests never use the database task worker: tasks run immediately, in the test transaction.
+os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def org(db):
+    """Two authorities; the first with two locations, teams, rooms and one user per role."""
+    from tests.factories import build_org
+
+    return build_org()

@@ -1,0 +1,166 @@
+"""Browser journeys: a real uvicorn server process and Debian's Chromium via pytest-playwright.
+
+The server runs the ASGI app in a subprocess against the *test* database, so it sees what a test
+commits (tests use ``transactional_db``). Mails go to files in a temporary folder the tests read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in e2e tests are
+# ordinary synchronous calls made between browser steps.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class LiveServer:
+    def __init__(self, mail_dir: Path):
+        self.mail_dir = mail_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.log = mail_dir.parent / "server.log"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=_database_url(),
+            DEBUG="false",
+            SECURE_COOKIES="false",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SITE_URL=self.url,
+            TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+            BK_MAIL_DIR=str(self.mail_dir),
+            EMAIL_FILE_PATH=str(self.mail_dir),
+            AXES_ENABLED="false",
+        )
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        return env
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "buergerkontakt.asgi:application",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--no-access-log"],
+            cwd=ROOT, env=self.env(), stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def live_server_proc(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[LiveServer]:
+    mail_dir = tmp_path_factory.mktemp("mail")
+    server = LiveServer(mail_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_url(live_server_proc, transactional_db) -> str:
+    """Base URL of the running server; the test's committed data is visible to it."""
+    return live_server_proc.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as a script tag; our CSP (script-src 'self') would rightly block it.
+    return {**browser_context_args, "locale": "de-DE", "timezone_id": "Europe/Berlin",
+            "bypass_csp": True}
+
+
+def check_accessibility(page, *, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core (from npm) in the page; fail on violations of the given impacts."""
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', "
+        "values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    bad = [v for v in result["violations"] if v["impact"] in impacts]
+    assert not bad, json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+          "nodes": [n["target"] for n in v["nodes"][:5]]} for v in bad],
+        indent=2, ensure_ascii=False,
+    )
+    return result["violations"]
+
+
+@pytest.fixture
+def axe():
+    return check_accessibility
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
