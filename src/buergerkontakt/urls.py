@@ -16,6 +16,3 @@ handler403 = "buergerkontakt.core.views.permission_denied"
 handler404 = "buergerkontakt.core.views.page_not_found"
 handler500 = "buergerkontakt.core.views.server_error"
 
-admin.site.site_header = "Bürgerkontakt – Administration"
-admin.site.site_title = "Bürgerkontakt"
-admin.site.index_title = "Stammdaten"

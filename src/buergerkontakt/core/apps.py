@@ -14,3 +14,4 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_role_groups, sender=self)
         from . import signals  # noqa: F401
+
