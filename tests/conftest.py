@@ -10,16 +10,20 @@ import pytest
 os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 
 
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = [FAST_HASHER]
 
 
 @pytest.fixture
-def org(db):
+def org(db, _test_settings):
     """Two authorities; the first with two locations, teams, rooms and one user per role."""
     from tests.factories import build_org
 

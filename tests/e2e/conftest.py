@@ -69,6 +69,7 @@ class LiveServer:
             BK_MAIL_DIR=str(self.mail_dir),
             EMAIL_FILE_PATH=str(self.mail_dir),
             AXES_ENABLED="false",
+            PASSWORD_HASHERS="django.contrib.auth.hashers.MD5PasswordHasher",
         )
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         return env

@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         from . import audit  # noqa: F401  (registers master data with django-auditlog)
         from .groups import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        # Every app's post_migrate: permissions of later apps exist only after their own signal.
+        post_migrate.connect(sync_role_groups, dispatch_uid="bk_sync_role_groups")
         from . import signals  # noqa: F401
 
