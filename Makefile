@@ -49,6 +49,7 @@ db: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo
 
+run: export SECURE_COOKIES ?= false
 run: db
 	$(MANAGE) run_platform
 

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from buergerkontakt.core.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Lädt die Demo-Daten (Jobcenter und Bürgerbüro Musterstadt). Mehrfach ausführbar."
+
+    def handle(self, *args, **options):
+        load_demo()
+        self.stdout.write(self.style.SUCCESS("Demo-Daten geladen."))

@@ -1,0 +1,58 @@
+"""Start the platform for a local demo: the task worker and uvicorn, with URLs and demo logins."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from buergerkontakt.core.demo import DEMO_PASSWORD, demo_logins
+
+
+class Command(BaseCommand):
+    help = "Startet Webserver (uvicorn, ASGI) und Hintergrund-Worker und zeigt URLs und Demo-Zugänge."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="uvicorn-Prozesse")
+        parser.add_argument("--no-worker", action="store_true", help="ohne Hintergrund-Worker")
+
+    def banner(self, base: str) -> None:
+        w = self.stdout.write
+        w("")
+        w(self.style.SUCCESS("Bürgerkontakt läuft."))
+        w(f"  Bürgerseiten           {base}/")
+        w(f"  Anmeldung Mitarbeitende {base}/anmelden/")
+        w(f"  Administration         {base}/admin/")
+        w(f"  API (OpenAPI)          {base}/api/docs  ·  {base}/api/openapi.json")
+        w("")
+        w(f"Demo-Zugänge – Passwort für alle: {DEMO_PASSWORD}")
+        if settings.REQUIRE_2FA:
+            w("Zweiter Faktor: TOTP-Schlüssel unten in eine Authenticator-App eintragen, oder den aktuellen")
+            w("Code abrufen mit:  .venv/bin/python manage.py demo_totp <Benutzername>")
+        w(f"  {'Benutzername':<15} {'Rolle':<40} {'Bereich':<42} TOTP-Schlüssel (nur Demo)")
+        for login in demo_logins():
+            w(f"  {login.username:<15} {login.role[:40]:<40} {login.scope[:42]:<42} {login.totp_secret}")
+        w("")
+        w("Beenden mit Strg+C.")
+
+    def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
+        worker = None
+        if not no_worker:
+            worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=settings.BASE_DIR)
+        self.banner(f"http://{host}:{port}")
+        try:
+            uvicorn.run("buergerkontakt.asgi:application", host=host, port=port, workers=workers,
+                        log_level="warning", access_log=False, lifespan="off")
+        finally:
+            if worker is not None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
