@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "buergerkontakt.core",
     "buergerkontakt.directory",
+    "buergerkontakt.appointments",
 ]
 
 MIDDLEWARE = [
