@@ -405,8 +405,7 @@ def team_contact(request: HttpRequest, slug: str):
 )
 def responsibility(request: HttpRequest, filters: Query[ResponsibilityQuery]):
     if not (filters.surname or "").strip() and not (filters.case_number or "").strip():
-        return 422, {"detail": _("Bitte geben Sie einen Nachnamen oder ein Aktenzeichen an."),
-                     "errors": []}
+        raise HttpError(422, _("Bitte geben Sie einen Nachnamen oder ein Aktenzeichen an."))
     authority = Authority.objects.filter(slug=filters.authority).first()
     if authority is None:
         raise HttpError(404, _("Diese Behörde gibt es nicht."))
