@@ -298,16 +298,22 @@ class DayException:
     reason: str
     closed: bool
     hours: str = ""
+    applies_to: str = ""  # e.g. "Vorsprache ohne Termin"; empty when it applies to all hours
+
+
+def _kinds_label(exc: CalendarException) -> str:
+    return ", ".join(str(HoursKind(k).label) for k in exc.kind_list if k in HoursKind.values)
 
 
 def exceptions_between(location: Location, first: date, last: date,
-                       kind: str = HoursKind.OPENING) -> list[CalendarException]:
+                       kind: str | None = HoursKind.OPENING) -> list[CalendarException]:
+    """Calendar exceptions of the location and its authority (of one kind of hours, or all)."""
     return [
         exc for exc in CalendarException.objects.filter(
             Q(location=location) | Q(authority_id=location.authority_id),
             date__gte=first, date__lte=last,
         ).order_by("date", "start", "pk")
-        if exc.applies_to(kind)
+        if kind is None or exc.applies_to(kind)
     ]
 
 
@@ -317,7 +323,7 @@ def day_exceptions(location: Location, day: date) -> list[DayException]:
     for exc in CalendarException.objects.filter(
             Q(location=location) | Q(authority_id=location.authority_id), date=day).order_by("start", "pk"):
         span = "" if exc.closed else f"{exc.start:%H:%M}–{exc.end:%H:%M}"
-        result.append(DayException(exc.date, exc.reason, exc.closed, span))
+        result.append(DayException(exc.date, exc.reason, exc.closed, span, _kinds_label(exc)))
     holiday = public_holidays(location.holiday_region).get(day)
     if holiday and not any(e.closed for e in result):
         result.append(DayException(day, _("Feiertag: %(name)s") % {"name": holiday}, True))
@@ -326,11 +332,12 @@ def day_exceptions(location: Location, day: date) -> list[DayException]:
 
 def upcoming_exceptions(location: Location, today: date, days: int = SPECIAL_DAYS_AHEAD
                         ) -> list[DayException]:
-    """Special days after today: closures and extra hours of the opening hours."""
+    """Special days after today: closures and extra hours (of any kind of hours)."""
     result = []
-    for exc in exceptions_between(location, today + timedelta(days=1), today + timedelta(days=days)):
+    for exc in exceptions_between(location, today + timedelta(days=1), today + timedelta(days=days),
+                                  kind=None):
         span = "" if exc.closed else f"{exc.start:%H:%M}–{exc.end:%H:%M}"
-        result.append(DayException(exc.date, exc.reason, exc.closed, span))
+        result.append(DayException(exc.date, exc.reason, exc.closed, span, _kinds_label(exc)))
     return result
 
 
