@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .auth_views import remaining_recovery_codes
 from .decorators import staff_required
+from .models import RoleAssignment
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -39,6 +41,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
                   _("Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
 
 
+def _scope_label(assignment: RoleAssignment) -> str:
+    if assignment.team_id:
+        return _("Team %(name)s") % {"name": assignment.team.name}
+    if assignment.location_id:
+        return _("Standort %(name)s") % {"name": assignment.location.name}
+    if assignment.authority_id:
+        return assignment.authority.name
+    return _("extern")
+
+
 @staff_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/staff_home.html", {})
+    """Start page for staff: greeting, own roles with their scope, links for administrators."""
+    role_list = [
+        {"role": a.get_role_display(), "scope": _scope_label(a)}
+        for a in RoleAssignment.objects.filter(user=request.user)
+        .select_related("authority", "location", "team").order_by("role", "pk")
+    ]
+    return render(request, "core/staff_home.html", {
+        "role_list": role_list,
+        "recovery_codes_left": remaining_recovery_codes(request.user),
+        "show_admin_link": request.user.is_staff,
+    })

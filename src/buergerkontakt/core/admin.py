@@ -1,0 +1,252 @@
+"""Django admin for the organisation tree and the people in it.
+
+Every ModelAdmin is scoped with ``ScopedAdminMixin``: an administrator of authority A sees and
+edits only A's data, and every choice list (foreign keys and many-to-many) offers only A's
+objects. Superusers see everything. Rights-bearing user fields (superuser, groups, single
+permissions) are for superusers only; groups and staff status follow the role assignments.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
+from .models import Authority, Floor, Location, Role, RoleAssignment, Room, Team, User
+
+# Filter choices only from the (scoped) change list, never other authorities' objects.
+Only = admin.RelatedOnlyFieldListFilter
+
+
+class ScopedMixin(ScopedAdminMixin):
+    """``ScopedAdminMixin`` plus scoped many-to-many choices."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        ids = admin_authority_ids(request.user)
+        if ids is not None and field is not None:
+            path = _authority_path_for(db_field.related_model)
+            if path is not None:
+                field.queryset = field.queryset.filter(**{f"{path}__in": ids}) if path else \
+                    field.queryset.filter(pk__in=ids)
+        return field
+
+
+# --- Authority ---------------------------------------------------------------------------------
+@admin.register(Authority)
+class AuthorityAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "pk"
+    list_display = ("name", "kind", "bundesland", "phone")
+    list_filter = ("kind", "bundesland")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def has_add_permission(self, request):
+        # New authorities are set up by the operator of the installation.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+# --- Location, Floor, Room --------------------------------------------------------------------
+class FloorInline(ScopedMixin, admin.TabularInline):
+    model = Floor
+    authority_path = "location__authority"
+    extra = 0
+    fields = ("name", "level")
+    show_change_link = True
+
+
+@admin.register(Location)
+class LocationAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "authority"
+    list_display = ("name", "authority", "city", "visit_mode", "is_public")
+    list_filter = (("authority", Only), "visit_mode", "is_public")
+    search_fields = ("name", "slug", "street", "city", "postcode")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [FloorInline]
+    fieldsets = (
+        (None, {"fields": ("authority", "name", "slug", "is_public")}),
+        (_("Adresse"), {"fields": ("street", "postcode", "city", "bundesland", "latitude", "longitude")}),
+        (_("Vorsprache"), {"fields": ("visit_mode", "how_to_book", "emergency_rule")}),
+        (_("Kontaktwege"), {"fields": (
+            "phone", "email", "contact_form_url", "offers_phone", "offers_email",
+            "offers_contact_form", "offers_online_callback", "offers_online_booking")}),
+        (_("Barrierefreiheit und Anfahrt"), {"fields": ("accessibility", "directions")}),
+    )
+
+
+class RoomInline(ScopedMixin, admin.TabularInline):
+    model = Room
+    authority_path = "floor__location__authority"
+    extra = 0
+    fields = ("number", "name", "kind")
+    show_change_link = True
+
+
+@admin.register(Floor)
+class FloorAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "location__authority"
+    list_display = ("name", "level", "location")
+    list_filter = (("location__authority", Only), ("location", Only))
+    search_fields = ("name", "location__name")
+    list_select_related = ("location",)
+    inlines = [RoomInline]
+
+
+@admin.register(Room)
+class RoomAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "floor__location__authority"
+    list_display = ("number", "name", "kind", "floor")
+    list_filter = ("kind", ("floor__location__authority", Only), ("floor__location", Only))
+    search_fields = ("number", "name", "floor__location__name")
+    list_select_related = ("floor__location",)
+    filter_horizontal = ("neighbours",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("floor__location")
+
+
+# --- Team -------------------------------------------------------------------------------------
+class TeamAdminForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ("authority", "location", "name", "slug", "description", "visit_mode", "is_public",
+                  "phone", "email", "contact_form_url", "offers_phone", "offers_email",
+                  "offers_contact_form", "offers_online_callback", "offers_online_booking")
+
+    def clean(self):
+        cleaned = super().clean()
+        authority, location = cleaned.get("authority"), cleaned.get("location")
+        if authority and location and location.authority_id != authority.pk:
+            self.add_error("location", _("Der Standort gehört nicht zu dieser Behörde."))
+        return cleaned
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "authority"
+    form = TeamAdminForm
+    list_display = ("name", "authority", "location", "phone", "is_public")
+    list_filter = (("authority", Only), ("location", Only), "is_public")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("authority", "location")
+
+
+# --- Role assignments -------------------------------------------------------------------------
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "authority", "location", "team")
+
+    def clean(self):
+        cleaned = super().clean()
+        role, authority = cleaned.get("role"), cleaned.get("authority")
+        location, team = cleaned.get("location"), cleaned.get("team")
+        if role and role != Role.PROFESSIONAL and authority is None:
+            self.add_error("authority", _("Bitte wählen Sie die Behörde, für die die Rolle gilt."))
+        if location and team:
+            self.add_error("team", _("Bitte wählen Sie entweder einen Standort oder ein Team."))
+        for name, obj in (("location", location), ("team", team)):
+            if obj is not None and authority is not None and obj.authority_id != authority.pk:
+                self.add_error(name, _("Die Auswahl gehört nicht zu der gewählten Behörde."))
+        return cleaned
+
+
+class RoleAssignmentInline(ScopedMixin, admin.TabularInline):
+    model = RoleAssignment
+    form = RoleAssignmentForm
+    fk_name = "user"
+    authority_path = "authority"
+    extra = 0
+    fields = ("role", "authority", "location", "team")
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopedMixin, admin.ModelAdmin):
+    authority_path = "authority"
+    form = RoleAssignmentForm
+    list_display = ("user", "role", "authority", "location", "team")
+    list_filter = ("role", ("authority", Only))
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user", "authority", "location", "team")
+    autocomplete_fields = ("user",)
+
+
+# --- Users ------------------------------------------------------------------------------------
+@admin.register(User)
+class UserAdmin(ScopedMixin, DjangoUserAdmin):
+    authority_path = "authority"
+    inlines = [RoleAssignmentInline]
+    list_display = ("username", "last_name", "first_name", "authority", "job_title", "is_active")
+    list_filter = (("authority", Only), "is_active", "is_staff", ("teams", Only))
+    search_fields = ("username", "first_name", "last_name", "email", "job_title")
+    list_select_related = ("authority",)
+    filter_horizontal = ("teams", "groups", "user_permissions")
+
+    staff_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Dienststelle"), {"fields": (
+            "authority", "job_title", "phone", "workstation_room", "teams", "deputy", "absent_until")}),
+        (_("Zugang"), {"fields": ("is_active", "is_staff")}),
+        (_("Wichtige Daten"), {"fields": ("last_login", "date_joined")}),
+    )
+    superuser_fieldsets = (
+        *staff_fieldsets[:3],
+        (_("Zugang"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        staff_fieldsets[4],
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": (
+            "username", "first_name", "last_name", "authority", "usable_password",
+            "password1", "password2")}),
+    )
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Zwei-Faktor-Anmeldung zurücksetzen (neue Einrichtung bei der nächsten "
+                                "Anmeldung)"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        users = list(queryset)
+        TOTPDevice.objects.filter(user__in=users).delete()
+        StaticDevice.objects.filter(user__in=users).delete()
+        self.message_user(request, _("Die Zwei-Faktor-Anmeldung wurde für %(count)s Konten zurückgesetzt.")
+                          % {"count": len(users)}, messages.SUCCESS)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        return self.superuser_fieldsets if request.user.is_superuser else self.staff_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["last_login", "date_joined"]
+        if not request.user.is_superuser:
+            # Staff status follows the role assignments (core.signals).
+            readonly.append("is_staff")
+        return readonly
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if not request.user.is_superuser:
+            # Administrators of an authority never edit superuser accounts.
+            qs = qs.filter(is_superuser=False)
+        return qs
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "authority" in form.base_fields:
+            form.base_fields["authority"].required = True
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "deputy" and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(is_superuser=False)
+        return field
