@@ -138,6 +138,9 @@ def test_service_detail_with_locations(client, directory):
     "/api/directory/services/gibt-es-nicht",
     "/api/directory/services/intern",  # not public
     "/api/directory/teams/gibt-es-nicht/contact",
+    "/api/directory/locations/%00",
+    "/api/directory/services/%C3%BC%00x",
+    "/api/directory/teams/a%0A/contact",
 ])
 def test_unknown_slugs_are_404_with_german_detail(client, directory, path):
     response = client.get(path)
@@ -168,6 +171,9 @@ def test_responsibility(client, directory):
     ({"authority": "jc-test"}, 422),
     ({"authority": "jc-test", "surname": "x" * 101}, 422),
     ({"authority": "jc-test", "case_number": "1" * 41}, 422),
+    ({"authority": "jc\x00test", "surname": "Meier"}, 422),
+    ({"authority": "jc-test", "surname": "Meier", "service": "a\x00"}, 422),
+    ({"authority": "jc-test", "surname": "Me\x00ier"}, 404),  # no DB lookup with the surname
 ])
 def test_responsibility_errors(client, directory, params, status):
     rule(directory.org, directory.org.team, surname_from="A", surname_to="K")

@@ -256,6 +256,12 @@ def test_responsibility_bad_input_is_a_german_400(client, directory, data, messa
     assert message in response.content.decode()
 
 
+def test_responsibility_prefill_ignores_odd_authority(client, directory):
+    assert client.get("/zustaendigkeit/", {"behoerde": "jc\x00test"}).status_code == 200
+    html = client.get("/zustaendigkeit/", {"behoerde": "jc-test"}).content.decode()
+    assert f'<option value="{directory.org.authority.pk}" selected>' in html
+
+
 def test_methods_other_than_get_are_refused(client, directory):
     assert client.post("/leistungen/").status_code == 405
     assert client.delete("/zustaendigkeit/").status_code == 405

@@ -14,7 +14,10 @@ from .builders import build_directory, consent, hide, revoke, staff_person, toda
 
 
 @pytest.fixture
-def directory(db):
+def directory(db, settings):
+    # Staff sign in with a second factor; these tests use force_login, so 2FA is off here and
+    # test_unverified_staff_sees_only_public checks the other case.
+    settings.REQUIRE_2FA = False
     d = build_directory()
     org = d.org
     d.people = {
@@ -181,3 +184,15 @@ def test_team_contact_in_api_has_team_line_and_hours(client, directory):
     assert data["phone"] == "069 1234-100"
     assert data["email"] == "leistung1@jobcenter-test.invalid"
     assert data["phone_hours"]["weekly"] == [{"days": "Mo–Fr", "hours": "10:00–11:00"}]
+
+
+def test_unverified_staff_sees_only_public(client, directory, settings):
+    org = directory.org
+    consent(directory.people["carla"], PublicationLevel.INTERNAL, org.users["admin"])
+    consent(directory.people["bernd"], PublicationLevel.PROFESSIONALS, org.users["admin"])
+    settings.REQUIRE_2FA = True
+    assert viewer_level(org.users["agent"], org.authority) == PublicationLevel.PUBLIC
+    html = _page(client, org.users["agent"])
+    assert "Carstens" not in html and "Annaberg" not in html
+    client.logout()
+    assert "Bernhardt" not in _page(client, org.users["professional"])

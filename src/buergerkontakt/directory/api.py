@@ -3,6 +3,7 @@ contacts and the responsibility lookup. The same query functions back the HTML p
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -21,6 +22,13 @@ from .publication import visible_people
 from .responsibility import MAX_CASE_NUMBER_LENGTH, MAX_SURNAME_LENGTH, find_responsible_team
 
 router = Router()
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+def _slug_ok(slug: str) -> bool:
+    """Slugs are ASCII; anything else (e.g. NUL bytes PostgreSQL refuses) cannot exist."""
+    return re.fullmatch(SLUG_PATTERN, slug) is not None and len(slug) <= 80
 
 
 # --- schemas -----------------------------------------------------------------------------------
@@ -178,11 +186,13 @@ class TeamContactOut(Schema):
 
 
 class ResponsibilityQuery(Schema):
-    authority: str = Field(max_length=80, description="Kurzname der Behörde / authority slug")
+    authority: str = Field(max_length=80, pattern=SLUG_PATTERN,
+                           description="Kurzname der Behörde / authority slug")
     surname: str | None = Field(None, max_length=MAX_SURNAME_LENGTH, description="Nachname / surname")
     case_number: str | None = Field(None, max_length=MAX_CASE_NUMBER_LENGTH,
                                     description="Aktenzeichen oder BG-Nummer / case number")
-    service: str | None = Field(None, max_length=80, description="Kurzname der Leistung / service slug")
+    service: str | None = Field(None, max_length=80, pattern=SLUG_PATTERN,
+                                description="Kurzname der Leistung / service slug")
 
 
 class ResponsibilityOut(Schema):
@@ -256,7 +266,7 @@ def _team_contact(request: HttpRequest, team: Team) -> dict:
 
 
 def _location_or_404(slug: str) -> Location:
-    location = queries.public_locations().filter(slug=slug).first()
+    location = queries.public_locations().filter(slug=slug).first() if _slug_ok(slug) else None
     if location is None:
         raise HttpError(404, _("Diesen Standort gibt es nicht."))
     return location
@@ -352,7 +362,7 @@ def list_services(request: HttpRequest, filters: Query[ServiceQuery]):
                 "status and next phone window. 404 if the service does not exist.",
 )
 def get_service(request: HttpRequest, slug: str):
-    service = queries.public_services().filter(slug=slug).first()
+    service = queries.public_services().filter(slug=slug).first() if _slug_ok(slug) else None
     if service is None:
         raise HttpError(404, _("Diese Leistung gibt es nicht."))
     data = _service(request, service)
@@ -387,7 +397,7 @@ def get_service(request: HttpRequest, slug: str):
                 "without direct data. 404 if the team does not exist.",
 )
 def team_contact(request: HttpRequest, slug: str):
-    team = queries.public_teams().filter(slug=slug).first()
+    team = queries.public_teams().filter(slug=slug).first() if _slug_ok(slug) else None
     if team is None:
         raise HttpError(404, _("Dieses Team gibt es nicht."))
     return _team_contact(request, team)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
@@ -60,10 +61,18 @@ def is_hidden(user: User) -> bool:
     return hasattr(user, "security_exception") and user.security_exception is not None
 
 
+def _verified(user: Any) -> bool:
+    """Signed in with the second factor (as the staff pages require), unless 2FA is switched off."""
+    return not settings.REQUIRE_2FA or (hasattr(user, "is_verified") and user.is_verified())
+
+
 def viewer_level(request_user: Any, authority: Authority | int | None) -> int:
-    """The narrowest publication level ``request_user`` may see for people of ``authority``."""
+    """The narrowest publication level ``request_user`` may see for people of ``authority``.
+
+    Without a verified second factor a signed-in user sees what the public sees.
+    """
     if request_user is None or not getattr(request_user, "is_authenticated", False) \
-            or not request_user.is_active:
+            or not request_user.is_active or not _verified(request_user):
         return PublicationLevel.PUBLIC
     authority_id = authority.pk if isinstance(authority, Authority) else authority
     if request_user.is_superuser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,8 @@ from .forms import PeopleFilterForm, ResponsibilityForm, SearchForm
 from .models import HoursKind
 from .publication import visible_people
 from .responsibility import find_responsible_team
+
+slug_re = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 @require_GET
@@ -105,7 +108,7 @@ def responsibility(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         initial = {}
         authority_slug = request.GET.get("behoerde", "")
-        if authority_slug:
+        if authority_slug and slug_re.fullmatch(authority_slug[:80]):
             initial["authority"] = Authority.objects.filter(slug=authority_slug[:80]).first()
         return render(request, "directory/responsibility.html",
                       {"form": ResponsibilityForm(initial=initial)})
