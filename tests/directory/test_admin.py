@@ -107,6 +107,10 @@ def test_scoped_admin_sees_only_own_authority(client, directory, scoped_admin):
     assert "Other_Teamlead" not in html
     html = client.get("/admin/directory/service/add/").content.decode()
     assert "Bürgerbüro Anderswo" not in html  # neither the authority nor its location
+    html = client.get("/admin/directory/responsibilityrule/add/").content.decode()
+    assert "Personalausweis beantragen" not in html and "Bürgergeld beantragen" in html
+    html = client.get("/admin/directory/hoursrule/").content.decode()
+    assert "Bürgerbüro Anderswo" not in html  # not even in the sidebar filters
 
 
 def test_responsibility_preview(client, directory, superuser):

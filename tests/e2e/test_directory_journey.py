@@ -63,7 +63,7 @@ def test_citizen_finds_personalausweis_by_keyboard(live_url, page, data, axe):
     axe(page)
 
 
-def test_every_public_directory_page_is_accessible(live_url, page, data, axe):
+def test_every_public_directory_page_is_accessible(live_url, page, data, axe, console_errors):
     pages = [
         ("/leistungen/", "Leistungen von A bis Z"),
         ("/leistungen/?q=gibtsnicht", "Suchergebnisse"),
@@ -82,6 +82,8 @@ def test_every_public_directory_page_is_accessible(live_url, page, data, axe):
     page.goto(live_url + "/standorte/jc-mitte/")
     ld = page.locator('script[type="application/ld+json"]').text_content()
     assert '"GovernmentOffice"' in ld
+    # No CSP violations or script errors anywhere (the JSON-LD block is data, not script).
+    assert [e for e in console_errors if "400" not in e] == []
 
 
 def test_responsibility_lookup_with_result_and_without(live_url, page, data, axe):

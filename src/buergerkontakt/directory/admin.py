@@ -43,8 +43,18 @@ def _scope_either(qs, request, *paths: str):
     return qs.filter(condition).distinct()
 
 
+RELATED_ONLY = admin.RelatedOnlyFieldListFilter
+
+
 class ScopedM2MMixin:
-    """Offer only objects of the user's own authorities in many-to-many choices too."""
+    """Offer only objects of the user's own authorities in many-to-many and service choices too."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        ids = admin_authority_ids(request.user)
+        if ids is not None and field is not None and db_field.related_model is Service:
+            field.queryset = field.queryset.filter(authority_id__in=ids)
+        return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -60,7 +70,7 @@ class ScopedM2MMixin:
 class ServiceAdmin(ScopedAdminMixin, ScopedM2MMixin, admin.ModelAdmin):
     authority_path = "authority"
     list_display = ("name", "authority", "duration_minutes", "online_bookable", "is_public")
-    list_filter = ("authority", "online_bookable", "is_public")
+    list_filter = (("authority", RELATED_ONLY), "online_bookable", "is_public")
     search_fields = ("name", "synonyms", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("locations", "teams")
@@ -78,7 +88,7 @@ class HoursRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("rule", "owner", "kind", "weekday", "start", "end", "valid_from", "valid_until")
     list_display_links = ("rule",)
     list_editable = ("start", "end")
-    list_filter = ("kind", "weekday", "location", "team")
+    list_filter = ("kind", "weekday", ("location", RELATED_ONLY), ("team", RELATED_ONLY))
     list_select_related = ("location", "team")
     ordering = ("location__name", "team__name", "kind", "weekday", "start")
 
@@ -99,7 +109,7 @@ class HoursRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class CalendarExceptionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     authority_path = ""  # authority OR location: scoped in get_queryset
     list_display = ("date", "reason", "closed", "start", "end", "kinds", "scope")
-    list_filter = ("closed", "authority", "location")
+    list_filter = ("closed", ("authority", RELATED_ONLY), ("location", RELATED_ONLY))
     search_fields = ("reason",)
     date_hierarchy = "date"
     ordering = ("-date",)
@@ -204,13 +214,13 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(ResponsibilityRule)
-class ResponsibilityRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ResponsibilityRuleAdmin(ScopedAdminMixin, ScopedM2MMixin, admin.ModelAdmin):
     authority_path = "authority"
     list_display = ("priority", "rule", "surname_from", "surname_to", "case_number_pattern", "service",
                     "team", "authority")
     list_display_links = ("rule",)
     list_editable = ("priority",)
-    list_filter = ("authority", "team", "service")
+    list_filter = (("authority", RELATED_ONLY), ("team", RELATED_ONLY), ("service", RELATED_ONLY))
     list_select_related = ("authority", "team", "service")
     ordering = ("authority__name", "priority", "pk")
     change_list_template = "directory/admin/responsibilityrule_change_list.html"
