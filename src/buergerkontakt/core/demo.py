@@ -542,7 +542,7 @@ def build_jobcenter() -> dict[str, object]:
     CalendarException.objects.get_or_create(
         location=main,
         date=closure_day,
-        defaults={"closed": True, "reason": "Personalversammlung – geschlossen"},
+        defaults={"closed": True, "reason": "Personalversammlung"},
     )
     return {"authority": jc, "main": main, "north": north, "erstantrag": erstantrag}
 
