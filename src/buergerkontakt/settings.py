@@ -294,5 +294,9 @@ LOGGING = {
     },
 }
 
+# --- Proof of work against bots (ALTCHA, self-hosted) -----------------------------------------
+ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
+ALTCHA_TTL_SECONDS = env_int("ALTCHA_TTL_SECONDS", 600)
+
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
