@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, django; from django.conf import settings as s; django.setup();"
     "print(json.dumps({'cookie': s.SESSION_COOKIE_SECURE, 'csrf': s.CSRF_COOKIE_SECURE,"
-    "'hsts': s.SECURE_HSTS_SECONDS, 'debug': s.DEBUG, 'csp': {k: list(map(str, v)) for k, v in s.SECURE_CSP.items()},"
+    "'hsts': s.SECURE_HSTS_SECONDS, 'debug': s.DEBUG,"
+    "'csp': {k: list(map(str, v)) for k, v in s.SECURE_CSP.items()},"
     "'db': s.DATABASES['default']['ENGINE'], 'layer': s.CHANNEL_LAYERS['default']['BACKEND'],"
     "'tz': s.TIME_ZONE, 'mailer': s.MAILERS['default']['BACKEND'], 'key_len': len(s.SECRET_KEY)}))"
 )
