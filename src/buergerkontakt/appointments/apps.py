@@ -6,3 +6,6 @@ class AppointmentsConfig(AppConfig):
     name = "buergerkontakt.appointments"
     label = "appointments"
     verbose_name = _("Terminvergabe")
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (registers master data with django-auditlog)
