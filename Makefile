@@ -12,12 +12,12 @@ MANAGE := $(PY) manage.py
 CHROMIUM := /usr/bin/chromium
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt bench clean
+.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt clean
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
 	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
-	@echo "make lint  – ruff;  make bench – benchmarks (P1–P5)"
+	@echo "make lint  – ruff;  make test-fast – without browser journeys"
 
 var:
 	@mkdir -p var
@@ -66,9 +66,6 @@ lint: python-deps
 
 fmt: python-deps
 	$(VENV)/bin/ruff check --fix .
-
-bench: install
-	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf var/static var/test*.sqlite3* test-results
