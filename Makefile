@@ -62,7 +62,6 @@ test-fast: install
 
 lint: python-deps
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check src tests benchmarks || true
 
 fmt: python-deps
 	$(VENV)/bin/ruff check --fix .
