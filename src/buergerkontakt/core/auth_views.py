@@ -69,6 +69,20 @@ RECOVERY_DEVICE_NAME = "Wiederherstellungscodes"
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def _devices_backing_off(devices) -> bool:
+    """True while every device is in django-otp's back-off after recent failures."""
+    return bool(devices) and not any(device.verify_is_allowed()[0] for device in devices)
+
+
+def _verify_on_any(user, devices, code: str):
+    """The device that accepts ``code`` (a TOTP or recovery code), else None."""
+    for device in devices:
+        verified = verify_token(user, device.persistent_id, code)
+        if verified is not None:
+            return verified
+    return None
+
+
 def _safe_next(request: HttpRequest, url: str | None) -> str:
     """``url`` if it points to this site, else an empty string."""
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
@@ -246,14 +260,13 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
     form = TOTPCodeForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if not any(device.verify_is_allowed()[0] for device in devices):
+        if _devices_backing_off(devices):
             form.add_error("code", _("Zu viele Fehlversuche in kurzer Zeit. Bitte warten Sie einige "
                                      "Sekunden und geben Sie dann den aktuellen Code ein."))
         else:
-            for device in devices:
-                verified = verify_token(user, device.persistent_id, form.cleaned_data["code"])
-                if verified is not None:
-                    return redirect(_finish_login(request, user, verified))
+            verified = _verify_on_any(user, devices, form.cleaned_data["code"])
+            if verified is not None:
+                return redirect(_finish_login(request, user, verified))
             if _record_code_failure(request, user):
                 return _lockout_response(request, user)
             form.add_error("code", _("Der Sicherheitscode ist falsch oder abgelaufen. Bitte geben Sie "
@@ -275,20 +288,19 @@ def login_recovery(request: HttpRequest) -> HttpResponse:
     form = RecoveryCodeForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         devices = list(StaticDevice.objects.devices_for_user(user, confirmed=True))
-        if devices and not any(device.verify_is_allowed()[0] for device in devices):
+        if _devices_backing_off(devices):
             form.add_error("code", _("Zu viele Fehlversuche in kurzer Zeit. Bitte warten Sie einige "
                                      "Sekunden und versuchen Sie es dann erneut."))
         else:
-            for device in devices:
-                verified = verify_token(user, device.persistent_id, form.cleaned_data["code"])
-                if verified is not None:
-                    log.info("Sign-in with a recovery code")
-                    target = _finish_login(request, user, verified)
-                    left = remaining_recovery_codes(user)
-                    messages.warning(request, _(
-                        "Sie haben sich mit einem Wiederherstellungscode angemeldet. Dieser Code ist "
-                        "jetzt verbraucht; Ihnen bleiben %(count)s Codes.") % {"count": left})
-                    return redirect(target)
+            verified = _verify_on_any(user, devices, form.cleaned_data["code"])
+            if verified is not None:
+                log.info("Sign-in with a recovery code")
+                target = _finish_login(request, user, verified)
+                left = remaining_recovery_codes(user)
+                messages.warning(request, _(
+                    "Sie haben sich mit einem Wiederherstellungscode angemeldet. Dieser Code ist "
+                    "jetzt verbraucht; Ihnen bleiben %(count)s Codes.") % {"count": left})
+                return redirect(target)
             if _record_code_failure(request, user):
                 return _lockout_response(request, user)
             form.add_error("code", _("Dieser Wiederherstellungscode ist ungültig oder wurde bereits "
