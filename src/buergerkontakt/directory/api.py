@@ -265,11 +265,16 @@ def _team_contact(request: HttpRequest, team: Team) -> dict:
     }
 
 
+def _public_or_404(queryset, slug: str, message: str):
+    """The public object with ``slug`` (slug checked before any query), else a German 404."""
+    obj = queryset.filter(slug=slug).first() if _slug_ok(slug) else None
+    if obj is None:
+        raise HttpError(404, message)
+    return obj
+
+
 def _location_or_404(slug: str) -> Location:
-    location = queries.public_locations().filter(slug=slug).first() if _slug_ok(slug) else None
-    if location is None:
-        raise HttpError(404, _("Diesen Standort gibt es nicht."))
-    return location
+    return _public_or_404(queries.public_locations(), slug, _("Diesen Standort gibt es nicht."))
 
 
 # --- operations --------------------------------------------------------------------------------
@@ -362,9 +367,7 @@ def list_services(request: HttpRequest, filters: Query[ServiceQuery]):
                 "status and next phone window. 404 if the service does not exist.",
 )
 def get_service(request: HttpRequest, slug: str):
-    service = queries.public_services().filter(slug=slug).first() if _slug_ok(slug) else None
-    if service is None:
-        raise HttpError(404, _("Diese Leistung gibt es nicht."))
+    service = _public_or_404(queries.public_services(), slug, _("Diese Leistung gibt es nicht."))
     data = _service(request, service)
     data["description"] = service.description
     data["what_to_bring"] = service.bring_list
@@ -397,9 +400,7 @@ def get_service(request: HttpRequest, slug: str):
                 "without direct data. 404 if the team does not exist.",
 )
 def team_contact(request: HttpRequest, slug: str):
-    team = queries.public_teams().filter(slug=slug).first() if _slug_ok(slug) else None
-    if team is None:
-        raise HttpError(404, _("Dieses Team gibt es nicht."))
+    team = _public_or_404(queries.public_teams(), slug, _("Dieses Team gibt es nicht."))
     return _team_contact(request, team)
 
 
