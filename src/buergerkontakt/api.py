@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from buergerkontakt.appointments.api import router as appointments_router
 from buergerkontakt.directory.api import router as directory_router
 
 api = NinjaAPI(
@@ -28,3 +29,4 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
 
 
 api.add_router("/directory/", directory_router, tags=["Verzeichnis / Directory"])
+api.add_router("/appointments/", appointments_router, tags=["Termine / Appointments"])

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "buergerkontakt.core",
     "buergerkontakt.directory",
     "buergerkontakt.appointments",
+    "buergerkontakt.waitlist",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +298,27 @@ LOGGING = {
 # --- Proof of work against bots (ALTCHA, self-hosted) -----------------------------------------
 ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
 ALTCHA_TTL_SECONDS = env_int("ALTCHA_TTL_SECONDS", 600)
+# Proof of work can be switched off only explicitly (load benchmarks); never by default.
+ALTCHA_ENABLED = env_bool("ALTCHA_ENABLED", True)
+
+# --- Rate limits (requests per period; 0 switches a rule off) ----------------------------------
+RATE_LIMITS = {
+    # holds (choosing a time) per client IP address
+    "booking_ip": (env_int("RATE_BOOKING_PER_IP", 30), env_int("RATE_BOOKING_PER_IP_SECONDS", 600)),
+    # completed bookings and waitlist registrations per e-mail address / phone number
+    "booking_person": (env_int("RATE_BOOKING_PER_PERSON", 5),
+                       env_int("RATE_BOOKING_PER_PERSON_SECONDS", 3600)),
+    # look-ups of a booking code (guessing protection)
+    "lookup_ip": (env_int("RATE_LOOKUP_PER_IP", 30), env_int("RATE_LOOKUP_PER_IP_SECONDS", 600)),
+}
+
+# --- SMS gateway ------------------------------------------------------------------------------
+# "log" (demo: writes a masked line to the log and the message to DATA_DIR/sms) or "http".
+SMS_BACKEND = env("SMS_BACKEND", "log")
+SMS_HTTP_URL = env("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN")
+SMS_SENDER = env("SMS_SENDER", "Buergerkontakt")
+SMS_FILE_PATH = Path(env("SMS_FILE_PATH", str(DATA_DIR / "sms")))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -10,6 +10,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("mitarbeiter/termine/", include("buergerkontakt.appointments.staff_urls")),
+    path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),
+    path("termine/", include("buergerkontakt.appointments.urls")),
     path("", include("buergerkontakt.core.urls")),
     path("", include("buergerkontakt.directory.urls")),
 ]

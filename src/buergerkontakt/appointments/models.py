@@ -88,6 +88,25 @@ class ServiceGroup(models.Model):
     confirm_minutes = models.PositiveSmallIntegerField(
         _("Frist für die E-Mail-Bestätigung (Minuten)"), default=30,
     )
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        _("Erinnerung (Stunden vorher)"), default=24,
+        help_text=_("So viele Stunden vor dem Termin erhalten Bürgerinnen und Bürger eine Erinnerung "
+                    "per E-Mail bzw. SMS. 0 = keine Erinnerung."),
+    )
+    reconfirm_required = models.BooleanField(
+        _("Rückbestätigung verlangen"), default=False,
+        help_text=_("Die Erinnerung enthält einen Link, mit dem der Termin bestätigt werden muss; "
+                    "unbestätigte Termine werden freigegeben und der Warteliste angeboten."),
+    )
+    reconfirm_hours_before = models.PositiveSmallIntegerField(
+        _("Rückbestätigung bis (Stunden vorher)"), default=12,
+        help_text=_("Bis so viele Stunden vor dem Termin muss die Rückbestätigung vorliegen."),
+    )
+    waitlist_offer_minutes = models.PositiveSmallIntegerField(
+        _("Angebot an die Warteliste gilt (Minuten)"), default=240,
+        help_text=_("So lange wird ein freier Termin für eine Bedarfsmeldung reserviert, bevor er "
+                    "der nächsten Person angeboten wird."),
+    )
 
     class Meta:
         verbose_name = _("Leistungsgruppe")
@@ -101,6 +120,8 @@ class ServiceGroup(models.Model):
             models.CheckConstraint(condition=Q(hold_minutes__gte=1), name="servicegroup_hold_min_1"),
             models.CheckConstraint(condition=Q(confirm_minutes__gte=1),
                                    name="servicegroup_confirm_min_1"),
+            models.CheckConstraint(condition=Q(waitlist_offer_minutes__gte=1),
+                                   name="servicegroup_offer_min_1"),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +133,10 @@ class ServiceGroup(models.Model):
             raise ValidationError(_("Das Buchungsfenster endet vor seinem Beginn."))
         if self.slot_minutes is not None and not 5 <= self.slot_minutes <= 240:
             raise ValidationError(_("Die Zeiteinheit muss zwischen 5 und 240 Minuten liegen."))
+        reminder, deadline = self.reminder_hours_before or 0, self.reconfirm_hours_before or 0
+        if self.reconfirm_required and reminder <= deadline:
+            raise ValidationError(_("Die Erinnerung muss vor der Frist für die Rückbestätigung "
+                                    "verschickt werden."))
 
 
 class Schedule(models.Model):
@@ -304,6 +329,13 @@ class Appointment(models.Model):
                                        blank=True, editable=False)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+", verbose_name=_("gebucht von (Mitarbeiter:in)"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="appointments_served",
+                              verbose_name=_("zuständige Mitarbeiterin / zuständiger Mitarbeiter"))
+    language = models.CharField(_("Sprache der Nachrichten"), max_length=8, choices=settings.LANGUAGES,
+                                default="de")
+    reminder_sent_at = models.DateTimeField(_("Erinnerung verschickt am"), null=True, blank=True)
+    reconfirmed_at = models.DateTimeField(_("rückbestätigt am"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("storniert am"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("eingecheckt am"), null=True, blank=True)

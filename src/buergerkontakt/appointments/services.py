@@ -572,10 +572,11 @@ def _same_request(existing: Appointment, location_id: int, start: datetime, quot
 
 def hold_slot(services: Iterable[Service | int], location: Location | int, start: datetime, *,
               quota: str = Quota.ONLINE, idempotency_key: str | None = None, booked_by=None,
-              now: datetime | None = None) -> Appointment:
+              hold_minutes: int | None = None, now: datetime | None = None) -> Appointment:
     """Reserve the units from ``start`` for the chosen services; returns the HELD appointment.
 
-    The hold lasts ``hold_minutes``; :func:`confirm_booking` turns it into a booking. The same
+    The hold lasts the group's ``hold_minutes`` unless ``hold_minutes`` is given (a waitlist offer
+    holds longer); :func:`confirm_booking` turns it into a booking. The same
     ``idempotency_key`` (e.g. from a hidden form field) always returns the same appointment and
     books once, also when both requests race. Raises :class:`SlotUnavailable` when the time is
     taken and :class:`BookingError` for bad input; nothing is written in either case.
@@ -594,7 +595,7 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
     try:
         with transaction.atomic():
             return _hold(services, location_id, start, quota=quota, idempotency_key=idempotency_key,
-                         booked_by=booked_by, now=now)
+                         booked_by=booked_by, hold_minutes=hold_minutes, now=now)
     except IntegrityError as exc:
         # A concurrent request with the same idempotency key won, or a check constraint fired.
         if idempotency_key:
@@ -605,7 +606,7 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
 
 
 def _hold(services, location_id: int, start: datetime, *, quota: str, idempotency_key: str | None,
-          booked_by, now: datetime) -> Appointment:
+          booked_by, hold_minutes: int | None, now: datetime) -> Appointment:
     if idempotency_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -654,7 +655,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
 
     appointment = Appointment.objects.create(
         status=Status.HELD, group=group, location_id=location_id, start=start, end=units[-1][2],
-        quota=quota, hold_expires_at=now + timedelta(minutes=group.hold_minutes),
+        quota=quota, hold_expires_at=now + timedelta(minutes=hold_minutes or group.hold_minutes),
         idempotency_key=idempotency_key, booked_by=booked_by,
     )
     AppointmentService.objects.bulk_create(

@@ -1,0 +1,88 @@
+"""The citizen's booking steps, shared by the pages and the API.
+
+Each step adds the protections that belong to the public side around the core services in
+``services.py``: proof of work (ALTCHA) and a rate limit per IP address before a time is held, a
+rate limit per e-mail address / phone number before a booking is completed, and the messages to
+the citizen after it. Staff bookings (internal quota) call ``services.py`` directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from buergerkontakt.core import altcha, ratelimit
+
+from . import notifications, services
+from .exceptions import BookingError
+from .models import Appointment, Quota
+
+
+class TooManyRequests(BookingError):
+    default_message = _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten "
+                        "erneut.")
+
+
+class ChallengeFailed(BookingError):
+    default_message = _("Die automatische Prüfung gegen Missbrauch ist fehlgeschlagen. Bitte laden Sie "
+                        "die Seite neu und versuchen Sie es noch einmal.")
+
+
+def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload: str | None,
+         idempotency_key: str | None = None, language: str = "de", now: datetime | None = None,
+         ) -> Appointment:
+    """Hold a time for the citizen (online quota), after the proof of work and the IP limit."""
+    if idempotency_key:
+        existing = Appointment.objects.filter(idempotency_key=str(idempotency_key).strip()[:100]).first()
+        if existing is not None:
+            # A repeated submit: the challenge was already spent on the first one.
+            return services.hold_slot(services_chosen, location, start, idempotency_key=idempotency_key,
+                                      now=now)
+    if settings.ALTCHA_ENABLED and not altcha.verify_payload(altcha_payload):
+        raise ChallengeFailed()
+    if not ratelimit.allow("booking_ip", ip):
+        raise TooManyRequests()
+    appointment = services.hold_slot(services_chosen, location, start, quota=Quota.ONLINE,
+                                     idempotency_key=idempotency_key, now=now)
+    if language and appointment.language != language and language in dict(settings.LANGUAGES):
+        Appointment.objects.filter(pk=appointment.pk).update(language=language)
+        appointment.language = language
+    return appointment
+
+
+def complete(appointment: Appointment, *, now: datetime | None = None, **details) -> Appointment:
+    """Add the citizen's details and book (or ask for the e-mail confirmation); sends the message."""
+    already = appointment.status in (Appointment.Status.CONFIRMED, Appointment.Status.PENDING_CONFIRMATION)
+    if not already:
+        for key in {str(details.get("email") or "").strip().lower(), str(details.get("phone") or "").strip()}:
+            if key and not ratelimit.allow("booking_person", key):
+                raise TooManyRequests()
+    with transaction.atomic():
+        booked = services.confirm_booking(appointment, now=now, **details)
+        if not already:
+            kind = "confirm_request" if booked.status == Appointment.Status.PENDING_CONFIRMATION else "booked"
+            notifications.notify(booked, kind)
+    return booked
+
+
+def confirm_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """The e-mail confirmation link was opened."""
+    was_pending = appointment.status == Appointment.Status.PENDING_CONFIRMATION
+    with transaction.atomic():
+        confirmed = services.confirm_pending(appointment, now=now)
+        if was_pending:
+            notifications.notify(confirmed, "booked")
+    return confirmed
+
+
+def cancel(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """Cancel by the citizen (signed link) or on their behalf; tells them if it was booked."""
+    was_booked = appointment.status == Appointment.Status.CONFIRMED
+    with transaction.atomic():
+        cancelled = services.cancel_appointment(appointment, now=now)
+        if was_booked:
+            notifications.notify(cancelled, "cancelled")
+    return cancelled

@@ -1,0 +1,122 @@
+"""Messages to citizens about their appointment: e-mail (with an ``.ics``) and SMS.
+
+Callers use :func:`notify`; it enqueues :func:`send_appointment_message` once the transaction has
+committed, with only the appointment id and the kind of message as arguments, so no personal data
+sits in the task queue. The task renders the message in the citizen's language and sends it by
+e-mail when an address is known and by SMS (short text) when only a mobile number is, or for
+reminders to both.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vText
+
+from buergerkontakt.notifications import sms
+
+from . import links
+from .models import Appointment
+
+log = logging.getLogger(__name__)
+
+KINDS = ("confirm_request", "booked", "cancelled", "reminder")
+
+
+def ics_for(appointment: Appointment) -> bytes:
+    """An iCalendar file with the appointment (UTC times, stable UID, the manage link)."""
+    location = appointment.location
+    services = ", ".join(service.name for service in appointment.service_list)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Buergerkontakt//Terminvergabe//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "PUBLISH")
+    event = Event()
+    event.add("uid", f"{appointment.code}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    event.add("summary", _("Termin: %(services)s") % {"services": services})
+    event["location"] = vText(f"{location.name}, {location.address_line}")
+    event.add("description", _("Buchungscode: %(code)s\nTermin verwalten: %(url)s")
+              % {"code": appointment.code, "url": links.url(appointment)})
+    if appointment.status == Appointment.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _context(appointment: Appointment) -> dict:
+    return {
+        "appointment": appointment,
+        "services": appointment.service_list,
+        "location": appointment.location,
+        "start": timezone.localtime(appointment.start),
+        "end": timezone.localtime(appointment.end),
+        "manage_url": links.url(appointment),
+        "confirm_url": links.url(appointment, "confirm") if appointment.hold_expires_at else "",
+        "reconfirm_url": links.url(appointment, "reconfirm"),
+        "reconfirm_required": appointment.group.reconfirm_required and not appointment.reconfirmed_at,
+        "reconfirm_deadline": timezone.localtime(
+            appointment.start - timedelta(hours=appointment.group.reconfirm_hours_before)),
+        "confirm_until": (timezone.localtime(appointment.hold_expires_at)
+                          if appointment.hold_expires_at else None),
+        "site_url": settings.SITE_URL,
+    }
+
+
+SUBJECTS = {
+    "confirm_request": lambda: _("Bitte bestätigen Sie Ihren Termin"),
+    "booked": lambda: _("Ihr Termin ist gebucht"),
+    "cancelled": lambda: _("Ihr Termin wurde storniert"),
+    "reminder": lambda: _("Erinnerung an Ihren Termin"),
+}
+
+
+def render(appointment: Appointment, kind: str, channel: str = "mail") -> tuple[str, str]:
+    """(subject, text) of a message, in the appointment's language."""
+    with translation.override(appointment.language or settings.LANGUAGE_CODE):
+        body = render_to_string(f"appointments/mail/{kind}.{'txt' if channel == 'mail' else 'sms'}",
+                                _context(appointment))
+        subject = str(SUBJECTS[kind]())
+    return subject, body.strip() + "\n"
+
+
+def send_now(appointment: Appointment, kind: str) -> None:
+    """Send the message at once (the task calls this)."""
+    sent = False
+    if appointment.email:
+        subject, body = render(appointment, kind)
+        message = EmailMessage(subject=subject, body=body, to=[appointment.email])
+        if kind in ("booked", "cancelled", "reminder"):
+            with translation.override(appointment.language or settings.LANGUAGE_CODE):
+                message.attach(f"termin-{appointment.code}.ics", ics_for(appointment), "text/calendar")
+        message.send()
+        sent = True
+    if appointment.phone and (not sent or kind == "reminder") and kind != "confirm_request":
+        _subject, text = render(appointment, kind, channel="sms")
+        sms.send_sms(appointment.phone, text)
+
+
+@task
+def send_appointment_message(appointment_id: int, kind: str) -> None:
+    appointment = Appointment.objects.select_related("location", "group").filter(pk=appointment_id).first()
+    if appointment is None:
+        log.warning("Nachricht %s: Termin %s existiert nicht mehr", kind, appointment_id)
+        return
+    send_now(appointment, kind)
+
+
+def notify(appointment: Appointment, kind: str) -> None:
+    """Send ``kind`` about ``appointment`` in the background after the current transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    transaction.on_commit(lambda: send_appointment_message.enqueue(appointment.pk, kind))

@@ -1,0 +1,3 @@
+app_name = "appointments_staff"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Waitlist (Bedarfsmeldung): needs registered when nothing fits, offered freed capacity in order."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WaitlistConfig(AppConfig):
+    name = "buergerkontakt.waitlist"
+    label = "waitlist"
+    verbose_name = _("Warteliste (Bedarfsmeldung)")

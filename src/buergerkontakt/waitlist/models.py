@@ -1,0 +1,1 @@
+"""Waitlist models (filled in by the waitlist work)."""
