@@ -8,4 +8,4 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Terminvergabe")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (registers master data with django-auditlog)
+        from . import audit, demo  # noqa: F401  (auditlog registration, demo data step)

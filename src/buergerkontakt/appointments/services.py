@@ -80,17 +80,24 @@ __all__ = [
     "SlotUnavailable",
     "availability",
     "bookable_range",
+    "bookable_services",
     "cancel_appointment",
+    "check_day",
     "check_in",
     "complete_appointment",
     "confirm_booking",
     "confirm_pending",
     "free_starts",
+    "group_for",
     "hold_slot",
+    "locations_for",
     "mark_no_show",
     "materialize_horizon",
     "materialize_slots",
+    "normalise_phone",
     "release_due_capacity",
+    "reschedule",
+    "resolve_services",
 ]
 
 Status = Appointment.Status
@@ -198,6 +205,56 @@ def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
 
 def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
     return engine.units_needed((s.duration_minutes for s in services), group.slot_minutes)
+
+
+# --- reads for the booking pages ----------------------------------------------------------------------
+def bookable_services():
+    """Services a citizen can book online: public, online-bookable, in a group with a schedule."""
+    with_schedule = Schedule.objects.values("group_id")
+    return (Service.objects.filter(online_bookable=True, is_public=True,
+                                   service_groups__in=ServiceGroup.objects.filter(pk__in=with_schedule))
+            .distinct().select_related("authority").order_by("name"))
+
+
+def resolve_services(slugs: Iterable[str], quota: str = Quota.ONLINE) -> list[Service]:
+    """The chosen services by slug (in order), or :class:`BookingError` with a German message."""
+    slugs = [str(slug).strip() for slug in slugs if str(slug).strip()]
+    if not slugs:
+        raise BookingError(_("Bitte wählen Sie mindestens eine Leistung."))
+    found = {service.slug: service for service in Service.objects.filter(slug__in=slugs[:50])}
+    if any(slug not in found for slug in slugs):
+        raise BookingError(_("Unbekannte Leistung."))
+    return _load_services([found[slug] for slug in slugs], quota)
+
+
+def locations_for(services: Sequence[Service]) -> list[Location]:
+    """Public locations where all ``services`` can be booked together, by name."""
+    owners = _groups_by_location(services)
+    return list(Location.objects.filter(pk__in=list(owners), is_public=True).order_by("name"))
+
+
+def group_for(services: Sequence[Service], location: Location | int | None = None) -> ServiceGroup:
+    """The group that serves ``services`` (at ``location``; otherwise the first one anywhere)."""
+    if location is not None:
+        return _group_at(services, _location_id(location))
+    owners = _groups_by_location(services)
+    return min(owners.values(), key=lambda group: group.pk)
+
+
+def check_day(services: Sequence[Service], location: Location | int, day: date,
+              quota: str = Quota.ONLINE, now: datetime | None = None) -> ServiceGroup:
+    """Raise :class:`BookingError` with the reason when ``day`` cannot be booked at all."""
+    now = _now(now)
+    group = _group_at(services, _location_id(location))
+    rules = _day_rules(group, now, quota)
+    if day < rules.today:
+        raise BookingError(_("Dieser Tag liegt in der Vergangenheit."))
+    if not rules.allows_any(day):
+        if day > rules.last:
+            raise BookingError(_("Termine für diesen Tag werden noch nicht vergeben. Gebucht werden kann "
+                                 "bis zum %(last)s.") % {"last": rules.last.strftime("%d.%m.%Y")})
+        raise BookingError(_("Dieser Tag kann nicht (mehr) online gebucht werden."))
+    return group
 
 
 # --- booking window ---------------------------------------------------------------------------------
@@ -667,7 +724,8 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
 
 
 # --- writes: citizen details and confirmation --------------------------------------------------------
-def _normalise_phone(raw: str) -> str:
+def normalise_phone(raw: str) -> str:
+    """A German or international phone number in E.164, or :class:`BookingError`."""
     raw = (raw or "").strip()
     if not raw:
         return ""
@@ -704,7 +762,7 @@ def _clean_details(*, name: str, email: str, phone: str, case_number: str, inter
             validate_email(details["email"])
         except ValidationError:
             raise BookingError(_("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from None
-    details["phone"] = _normalise_phone(details["phone"])
+    details["phone"] = normalise_phone(details["phone"])
     details["wheelchair"] = bool(wheelchair)
     details["sign_language"] = bool(sign_language)
     details["person_key"] = details["email"] or details["phone"]
@@ -735,8 +793,8 @@ def _locked_appointment(appointment: Appointment | int) -> Appointment:
 
 def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "", phone: str = "",
                     case_number: str = "", interpreter_language: str = "", wheelchair: bool = False,
-                    sign_language: bool = False, note: str = "", now: datetime | None = None,
-                    ) -> Appointment:
+                    sign_language: bool = False, note: str = "", email_verified: bool = False,
+                    now: datetime | None = None) -> Appointment:
     """Add the citizen's details to a hold and book it; returns the updated appointment.
 
     CONFIRMED, or PENDING_CONFIRMATION when the group requires an e-mail link (valid for
@@ -764,7 +822,9 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
         if current.status != Status.HELD:
             raise BookingError(_("Dieser Termin kann nicht mehr bestätigt werden."))
         group = ServiceGroup.objects.get(pk=group_id)
-        if group.require_email_confirmation and not details["email"]:
+        needs_link = (group.require_email_confirmation and not email_verified
+                      and current.quota == Quota.ONLINE)
+        if needs_link and not details["email"]:
             raise BookingError(_("Bitte geben Sie Ihre E-Mail-Adresse an. Sie erhalten einen Link, "
                                  "mit dem Sie den Termin bestätigen."))
         if current.quota == Quota.ONLINE and not person_keys:
@@ -784,7 +844,7 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
                                      "sagen Sie diesen zuerst ab, wenn Sie einen neuen Termin möchten."))
         for field, value in details.items():
             setattr(current, field, value)
-        if group.require_email_confirmation:
+        if needs_link:
             current.status = Status.PENDING_CONFIRMATION
             current.hold_expires_at = now + timedelta(minutes=group.confirm_minutes)
         else:
@@ -885,3 +945,34 @@ def complete_appointment(appointment: Appointment | int) -> Appointment:
         current.status = Status.COMPLETED
         current.save()
     return current
+
+
+DETAIL_FIELDS = ("name", "email", "phone", "case_number", "interpreter_language", "wheelchair",
+                 "sign_language", "note")
+
+
+def reschedule(old: Appointment | int, new: Appointment | int, *, now: datetime | None = None,
+               ) -> Appointment:
+    """Move a booking to a newly held time: the hold ``new`` gets the details of ``old`` and is
+    booked, ``old`` is cancelled — in one transaction, so either both happen or neither.
+
+    The e-mail address was confirmed with the first booking, so no new confirmation link is needed.
+    """
+    now = _now(now)
+    old_pk = old.pk if isinstance(old, Appointment) else old
+    new_pk = new.pk if isinstance(new, Appointment) else new
+    with transaction.atomic():
+        first, second = sorted((old_pk, new_pk))
+        _locked_appointment(first), _locked_appointment(second)  # lock order: ascending id
+        current = Appointment.objects.get(pk=old_pk)
+        if current.status != Status.CONFIRMED:
+            raise BookingError(_("Nur gebuchte Termine können verschoben werden."))
+        held = Appointment.objects.get(pk=new_pk)
+        if held.quota != current.quota or held.status != Status.HELD:
+            raise BookingError(_("Der neue Termin ist nicht (mehr) reserviert."))
+        details = {field: getattr(current, field) for field in DETAIL_FIELDS}
+        cancel_appointment(current, now=now)
+        booked = confirm_booking(held, now=now, email_verified=True, **details)
+        Appointment.objects.filter(pk=booked.pk).update(language=current.language, staff=current.staff)
+        booked.language, booked.staff = current.language, current.staff
+    return booked
