@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
 from buergerkontakt.appointments.api import router as appointments_router
@@ -26,6 +26,22 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
         {"detail": _("Ungültige Eingabe."), "errors": exc.errors},
         status=422,
     )
+
+
+class HealthOut(Schema):
+    status: str
+
+
+@api.get(
+    "/health", response=HealthOut, operation_id="health", summary="Betriebsbereit? / Health",
+    tags=["Betrieb / Operations"],
+    description="Antwortet ohne Datenbankzugriff mit `{\"status\": \"ok\"}` (für Load-Balancer und als "
+                "Vergleichswert der Benchmarks).\n\n"
+                "Answers `{\"status\": \"ok\"}` without touching the database (for load balancers and "
+                "as the benchmarks' baseline).",
+)
+def health(request: HttpRequest):
+    return {"status": "ok"}
 
 
 api.add_router("/directory/", directory_router, tags=["Verzeichnis / Directory"])
