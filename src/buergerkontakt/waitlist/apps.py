@@ -6,3 +6,6 @@ class WaitlistConfig(AppConfig):
     name = "buergerkontakt.waitlist"
     label = "waitlist"
     verbose_name = _("Warteliste (Bedarfsmeldung)")
+
+    def ready(self) -> None:
+        from . import demo, signals, tasks  # noqa: F401  (demo step, signal receivers, periodic tasks)

@@ -1,4 +1,4 @@
-"""Start the platform for a local demo: the task worker and uvicorn, with URLs and demo logins."""
+"""Start the platform for a local demo: task worker, scheduler and uvicorn, with URLs and demo logins."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="uvicorn-Prozesse")
-        parser.add_argument("--no-worker", action="store_true", help="ohne Hintergrund-Worker")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="ohne Hintergrund-Worker und Zeitplaner")
 
     def banner(self, base: str) -> None:
         w = self.stdout.write
@@ -42,17 +43,22 @@ class Command(BaseCommand):
         w("Beenden mit Strg+C.")
 
     def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
-        worker = None
+        children: list[subprocess.Popen] = []
         if not no_worker:
-            worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=settings.BASE_DIR)
+            # The worker runs the tasks; the scheduler enqueues the periodic ones (core/scheduler.py).
+            children.append(subprocess.Popen([sys.executable, "manage.py", "db_worker"],
+                                             cwd=settings.BASE_DIR))
+            children.append(subprocess.Popen([sys.executable, "manage.py", "run_scheduler"],
+                                             cwd=settings.BASE_DIR))
         self.banner(f"http://{host}:{port}")
         try:
             uvicorn.run("buergerkontakt.asgi:application", host=host, port=port, workers=workers,
                         log_level="warning", access_log=False, lifespan="off")
         finally:
-            if worker is not None:
-                worker.send_signal(signal.SIGTERM)
+            for child in children:
+                child.send_signal(signal.SIGTERM)
+            for child in children:
                 try:
-                    worker.wait(10)
+                    child.wait(10)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    child.kill()

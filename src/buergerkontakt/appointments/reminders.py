@@ -1,0 +1,118 @@
+"""Reminders before an appointment, and the optional reconfirmation.
+
+* :func:`send_due_reminders`: ``group.reminder_hours_before`` hours before a CONFIRMED appointment
+  the citizen gets one reminder (e-mail, and SMS when a mobile number is known). Claimed with a
+  conditional update of ``reminder_sent_at``, so two runs never send it twice. Appointments booked
+  after their reminder time get none (the booking confirmation has just been sent).
+* :func:`reconfirm`: the citizen clicked the reconfirmation link of the reminder.
+* :func:`expire_unreconfirmed`: with ``group.reconfirm_required``, appointments whose reminder went
+  out but that are not reconfirmed ``reconfirm_hours_before`` hours before they start are cancelled
+  (the citizen is told) and their capacity is offered to the waitlist at once, without the anti-bot
+  delay (``waitlist.services.offer_freed``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import notifications, services
+from .exceptions import BookingError
+from .models import Appointment, ServiceGroup
+
+log = logging.getLogger(__name__)
+
+Status = Appointment.Status
+# A reminder sent later than this before the reconfirmation deadline (scheduler down, …) does not
+# lead to a cancellation: the citizen must have had time to answer.
+MIN_TIME_TO_RECONFIRM = timedelta(hours=1)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Send every reminder that is due; returns how many were sent."""
+    now = _now(now)
+    sent = 0
+    for group in ServiceGroup.objects.filter(reminder_hours_before__gt=0):
+        lead = timedelta(hours=group.reminder_hours_before)
+        due = (Appointment.objects.filter(group=group, status=Status.CONFIRMED, reminder_sent_at__isnull=True,
+                                          start__gt=now, start__lte=now + lead)
+               .values_list("pk", "start", "confirmed_at"))
+        for pk, start, confirmed_at in due:
+            if confirmed_at is not None and confirmed_at > start - lead:
+                continue  # booked after the reminder time: no reminder
+            with transaction.atomic():
+                claimed = Appointment.objects.filter(pk=pk, status=Status.CONFIRMED,
+                                                     reminder_sent_at__isnull=True).update(reminder_sent_at=now)
+                if claimed:
+                    notifications.notify(Appointment(pk=pk), "reminder")
+                    sent += claimed
+    return sent
+
+
+def reconfirm(appointment: Appointment | int, now: datetime | None = None) -> Appointment:
+    """The citizen confirms they will come (idempotent); only CONFIRMED appointments that have not
+    started. Raises :class:`BookingError` with a German message otherwise."""
+    now = _now(now)
+    pk = appointment.pk if isinstance(appointment, Appointment) else appointment
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().filter(pk=pk).first()
+        if current is None:
+            raise BookingError(_("Dieser Termin wurde nicht gefunden."))
+        if current.status == Status.CANCELLED:
+            raise BookingError(_("Dieser Termin wurde storniert und kann nicht mehr bestätigt werden."))
+        if current.status != Status.CONFIRMED:
+            raise BookingError(_("Dieser Termin kann nicht mehr bestätigt werden."))
+        if current.start <= now:
+            raise BookingError(_("Dieser Termin hat bereits begonnen."))
+        if current.reconfirmed_at is None:
+            current.reconfirmed_at = now
+            current.save(update_fields=["reconfirmed_at", "updated_at"])
+    return current
+
+
+def expire_unreconfirmed(now: datetime | None = None) -> int:
+    """Cancel the appointments not reconfirmed in time and offer them to the waitlist at once."""
+    from buergerkontakt.waitlist import services as waitlist
+
+    now = _now(now)
+    cancelled = 0
+    for group in ServiceGroup.objects.filter(reconfirm_required=True):
+        deadline_lead = timedelta(hours=group.reconfirm_hours_before)
+        due = (Appointment.objects.filter(group=group, status=Status.CONFIRMED, reconfirmed_at__isnull=True,
+                                          reminder_sent_at__isnull=False, start__gt=now,
+                                          start__lte=now + deadline_lead)
+               .values_list("pk", "start", "reminder_sent_at"))
+        for pk, start, reminder_sent_at in due:
+            if reminder_sent_at > start - deadline_lead - MIN_TIME_TO_RECONFIRM:
+                continue  # the reminder came too late to ask for an answer
+            with transaction.atomic():
+                current = Appointment.objects.select_for_update().filter(pk=pk).first()
+                if current is None or current.status != Status.CONFIRMED or current.reconfirmed_at:
+                    continue
+                try:
+                    services.cancel_appointment(current, now=now)
+                except BookingError:
+                    continue
+                notifications.notify(current, "cancelled")
+                waitlist.offer_freed(pk, now=now, release_now=True)
+                cancelled += 1
+    return cancelled
+
+
+@task
+def send_reminders_task() -> int:
+    return send_due_reminders()
+
+
+@task
+def expire_unreconfirmed_task() -> int:
+    return expire_unreconfirmed()

@@ -1,0 +1,33 @@
+"""Demo data: one waiting citizen for the Bürgerbüro's Personalausweis (idempotent)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from buergerkontakt.core.demo import demo_step
+from buergerkontakt.directory.models import Service
+
+from .models import Entry
+
+DEMO_EMAIL = "warteliste.demo@example.org"
+
+
+@demo_step
+def waitlist_demo() -> None:
+    if Entry.objects.filter(email=DEMO_EMAIL).exists():
+        return
+    service = (Service.objects.filter(slug="personalausweis").first()
+               or Service.objects.filter(online_bookable=True, is_public=True).order_by("pk").first())
+    if service is None:
+        return
+    today = timezone.localdate()
+    # Written directly (no receipt e-mail for a demo address); the matcher offers it free times.
+    entry = Entry.objects.create(
+        authority=service.authority, date_from=today + timedelta(days=1),
+        date_until=today + timedelta(days=28),
+        deadline=today + timedelta(days=21), mornings=True, afternoons=False, name="Petra Wartemann",
+        email=DEMO_EMAIL, note="Personalausweis läuft bald ab.",
+    )
+    entry.services.add(service)

@@ -1,0 +1,96 @@
+"""Messages to citizens about their need: receipt, offers (e-mail and SMS), expiry.
+
+:func:`notify` enqueues :func:`send_waitlist_message` once the transaction has committed, with ids
+only, so no personal data sits in the task queue. Offers go by e-mail and, when a mobile number is
+known, also by SMS (short text with the link).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from buergerkontakt.notifications import sms
+
+from . import links
+from .models import Entry, Offer
+
+log = logging.getLogger(__name__)
+
+KINDS = ("registered", "offer", "expired")
+
+SUBJECTS = {
+    "registered": lambda: _("Ihre Bedarfsmeldung ist eingegangen"),
+    "offer": lambda: _("Terminangebot – bitte antworten Sie bis zur genannten Frist"),
+    "expired": lambda: _("Ihre Bedarfsmeldung ist abgelaufen"),
+}
+
+
+def _context(entry: Entry, offer: Offer | None) -> dict:
+    locations = list(entry.locations.order_by("name"))
+    context = {
+        "entry": entry,
+        "services": list(entry.services.order_by("name")),
+        "locations": locations,
+        "withdraw_url": links.url(entry, "withdraw") if entry.status == Entry.Status.ACTIVE else "",
+        "register_url": settings.SITE_URL + reverse("waitlist:register"),
+        "site_url": settings.SITE_URL,
+    }
+    if offer is not None:
+        appointment = offer.appointment
+        context.update({
+            "offer": offer,
+            "appointment": appointment,
+            "location": appointment.location,
+            "start": timezone.localtime(appointment.start),
+            "end": timezone.localtime(appointment.end),
+            "expires": timezone.localtime(offer.expires_at),
+            "offer_url": links.url(offer, "offer"),
+        })
+    return context
+
+
+def render(entry: Entry, kind: str, offer: Offer | None = None, channel: str = "mail") -> tuple[str, str]:
+    """(subject, text) in the entry's language."""
+    with translation.override(entry.language or settings.LANGUAGE_CODE):
+        body = render_to_string(f"waitlist/mail/{kind}.{'txt' if channel == 'mail' else 'sms'}",
+                                _context(entry, offer))
+        subject = str(SUBJECTS[kind]())
+    return subject, body.strip() + "\n"
+
+
+def send_now(entry: Entry, kind: str, offer: Offer | None = None) -> None:
+    subject, body = render(entry, kind, offer)
+    EmailMessage(subject=subject, body=body, to=[entry.email]).send()
+    if kind == "offer" and entry.phone:
+        _subject, text = render(entry, kind, offer, channel="sms")
+        sms.send_sms(entry.phone, text)
+
+
+@task
+def send_waitlist_message(entry_id: int, kind: str, offer_id: int | None = None) -> None:
+    entry = Entry.objects.filter(pk=entry_id).first()
+    offer = (Offer.objects.select_related("appointment__location").filter(pk=offer_id).first()
+             if offer_id else None)
+    if entry is None or (offer_id and offer is None):
+        log.warning("Wartelisten-Nachricht %s: Eintrag %s existiert nicht mehr", kind, entry_id)
+        return
+    if offer is not None and offer.status != Offer.Status.OPEN:
+        return  # answered or expired before the message went out
+    send_now(entry, kind, offer)
+
+
+def notify(entry: Entry, kind: str, offer: Offer | None = None) -> None:
+    """Send ``kind`` in the background after the current transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    offer_id = offer.pk if offer is not None else None
+    transaction.on_commit(lambda: send_waitlist_message.enqueue(entry.pk, kind, offer_id))

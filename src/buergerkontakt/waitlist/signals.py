@@ -1,0 +1,20 @@
+"""An appointment cancelled while it still holds capacity is offered to the waitlist at once."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from buergerkontakt.appointments.models import Appointment, Quota
+
+
+@receiver(post_save, sender=Appointment, dispatch_uid="waitlist_offer_cancelled")
+def offer_cancelled(sender, instance: Appointment, created: bool, **kwargs) -> None:
+    if created or instance.status != Appointment.Status.CANCELLED or instance.capacity_released \
+            or instance.quota != Quota.ONLINE:
+        return
+    from .tasks import offer_cancelled_task
+
+    pk = instance.pk
+    transaction.on_commit(lambda: offer_cancelled_task.enqueue(pk))
