@@ -320,7 +320,8 @@ def test_lookup_resends_the_link_without_revealing_bookings(client, office):
     client.post(details_url(hold(client, office)), DETAILS)
     appointment = Appointment.objects.get()
     mail.outbox.clear()
-    found = client.post("/termine/suchen/", {"code": appointment.code.lower(), "contact": "erika@example.org"})
+    found = client.post("/termine/suchen/",
+                        {"code": appointment.code.lower(), "contact": "erika@example.org"})
     missing = client.post("/termine/suchen/", {"code": "ZZZZZZZZ", "contact": "erika@example.org"})
     assert found.status_code == missing.status_code == 200
     text = "haben wir Ihnen die Bestätigung mit dem Link soeben erneut geschickt"
