@@ -5,6 +5,8 @@ GET requests never change anything (mail scanners prefetch links); the buttons P
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +21,8 @@ from buergerkontakt.core.ratelimit import client_ip
 from . import links, services
 from .forms import RegisterForm, bookable_services
 from .models import Entry, Offer
+
+DEFAULT_RANGE_DAYS = 30
 
 
 def _link_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
@@ -48,7 +52,9 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("waitlist:registered")
         return render(request, "waitlist/register.html", {"form": form}, status=400)
-    initial = {"mornings": True, "afternoons": True}
+    today = timezone.localdate()
+    initial = {"mornings": True, "afternoons": True, "date_from": today + timedelta(days=1),
+               "date_until": today + timedelta(days=DEFAULT_RANGE_DAYS)}
     slugs = [slug[:80] for slug in request.GET.getlist("service")[:5]]
     if slugs:
         initial["services"] = list(bookable_services().filter(slug__in=slugs))
