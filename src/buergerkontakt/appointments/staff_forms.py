@@ -18,12 +18,20 @@ from . import staff_services
 from .services import MAX_SERVICES_PER_APPOINTMENT
 
 
+class StaffForm(forms.Form):
+    """Labels without a trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-class CalendarFilterForm(forms.Form):
+class CalendarFilterForm(StaffForm):
     """GET filters of the day and week views (all optional)."""
 
     tag = forms.DateField(label=_("Datum"), required=False,
@@ -73,7 +81,7 @@ class StartField(forms.CharField):
         return moment
 
 
-class BookingSearchForm(forms.Form):
+class BookingSearchForm(StaffForm):
     """Step 1–3 of a booking for a caller: services, location, day (GET)."""
 
     leistung = forms.ModelMultipleChoiceField(
@@ -118,7 +126,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-class CallerForm(forms.Form):
+class CallerForm(StaffForm):
     """The caller's details. Name is required; e-mail and mobile number are optional."""
 
     name = forms.CharField(label=_("Name"), max_length=200,
@@ -145,7 +153,7 @@ class CallerForm(forms.Form):
         self.fields["phone"].widget.attrs.update({"autocomplete": "off", "type": "tel"})
 
 
-class AssignForm(forms.Form):
+class AssignForm(StaffForm):
     mitarbeiter = StaffChoiceField(label=_("Zuständig"), queryset=None, required=False,
                                    empty_label=_("— niemand —"),
                                    error_messages={"invalid_choice": _(
@@ -157,12 +165,12 @@ class AssignForm(forms.Form):
         self.fields["mitarbeiter"].initial = appointment.staff_id
 
 
-class RescheduleDayForm(forms.Form):
+class RescheduleDayForm(StaffForm):
     tag = forms.DateField(label=_("Tag"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(StaffForm):
     start = StartField(label=_("Neue Uhrzeit"),
                        error_messages={"required": _("Bitte wählen Sie eine neue Uhrzeit.")})
     schluessel = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)

@@ -185,6 +185,7 @@ class Row:
     start: datetime
     appointments: list[Appointment] = field(default_factory=list)
     capacity: dict[int, Capacity] = field(default_factory=dict)
+    ongoing: list[Appointment] = field(default_factory=list)  # started earlier, still running
 
 
 @dataclass
@@ -254,6 +255,7 @@ def day_calendar(user, day: date, filters: Filters, now: datetime | None = None)
     ordered = [rows[key] for key in sorted(rows)]
     for row in ordered:
         row.capacity_list = [row.capacity.get(group.pk) for group in group_list]
+        row.ongoing = [a for a in appointments if a.start < row.start < a.end]
     return {"rows": ordered, "groups": group_list, "appointments": appointments}
 
 
