@@ -12,7 +12,7 @@ MANAGE := $(PY) manage.py
 CHROMIUM := /usr/bin/chromium
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt clean
+.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt clean bench
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
@@ -59,6 +59,10 @@ test: install chromium
 
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q $(PYTEST_ARGS)
+
+# Benchmarks P1/P2 (not part of CI): own databases (var/bench, PostgreSQL bk_bench), see docs/performance.md.
+bench: install
+	$(PY) benchmarks/run_all.py
 
 lint: python-deps
 	$(VENV)/bin/ruff check .

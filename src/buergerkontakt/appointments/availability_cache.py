@@ -11,10 +11,12 @@ answers 409 "leider vergeben") or hide a freed one for a few seconds.
 
 Freshness:
 
-* every entry lives at most ``AVAILABILITY_CACHE_SECONDS`` (default 5 s; 0 switches the cache off);
+* an entry is fresh for ``AVAILABILITY_CACHE_SECONDS`` (default 5 s; 0 switches the cache off);
+  after that it is refreshed in the background while the previous document is still served
+  (stale while revalidate, see :func:`cached`), so no request waits for the recomputation;
 * each service group has a *generation* in the cache; a key contains the generations of the groups
   it depends on, so :func:`invalidate` (called after a hold commits) makes every cached overview
-  of that group unreachable at once. With Redis (``REDIS_URL``) the generations are shared by all
+  of that group stale at once (the next request starts the refresh). With Redis (``REDIS_URL``) the generations are shared by all
   worker processes; with the local-memory cache each process invalidates its own entries and the
   short lifetime bounds what the other processes serve.
 * time-driven changes (expired holds, cancellations released after their delay, the daily release
@@ -24,14 +26,22 @@ Freshness:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+
+log = logging.getLogger(__name__)
 
 PREFIX = "avail:"
+HARD_TTL_FACTOR = 12  # a stale document is served while it is refreshed, for at most 12 lifetimes
+REFRESH_LOCK_SECONDS = 30
 
 
 def ttl_seconds() -> int:
@@ -67,19 +77,54 @@ def remember(parts: tuple, compute: Callable[[], object]) -> object:
     return value
 
 
+def _refresh_in_background(key: str, lock: str, stamp: tuple, compute: Callable[[], bytes]) -> None:
+    def run() -> None:
+        try:
+            cache.set(key, (stamp, time.time(), compute()), _hard_ttl())
+        except Exception:  # the next request computes it itself; never lose the worker thread
+            log.exception("availability refresh failed")
+        finally:
+            cache.delete(lock)
+            connection.close()  # this thread's own database connection
+
+    threading.Thread(target=run, name="availability-refresh", daemon=True).start()
+
+
+def _hard_ttl() -> int:
+    return ttl_seconds() * HARD_TTL_FACTOR
+
+
 def cached(parts: tuple, group_ids: Iterable[int], compute: Callable[[], bytes]) -> bytes:
-    """The document for ``parts`` (e.g. services, location, first day, days), computed at most once
-    per lifetime and per generation of the ``group_ids`` it depends on."""
+    """The document for ``parts`` (e.g. services, location, first day, days), fresh for the cache
+    lifetime and the current generation of the ``group_ids`` it depends on.
+
+    Stale while revalidate: once an entry is older than the lifetime or its groups changed, one
+    request (per key, cluster-wide with Redis) starts a refresh in a background thread and, like
+    everybody else meanwhile, still gets the previous document – no request waits for the
+    recomputation (tens of milliseconds) unless there is no document at all or it is older than
+    ``HARD_TTL_FACTOR`` lifetimes. Inside a transaction (tests, callers that have just written)
+    the refresh runs in the request itself, so the answer sees the caller's own writes.
+    """
     ttl = ttl_seconds()
     if not ttl:
         return compute()
     groups = sorted(set(group_ids))
     generations = cache.get_many([_generation_key(g) for g in groups]) if groups else {}
-    key = f"{PREFIX}doc:{_digest((*parts, *(generations.get(_generation_key(g), 0) for g in groups)))}"
-    document = cache.get(key)
-    if document is None:
-        document = compute()
-        cache.set(key, document, ttl)
+    stamp = tuple(generations.get(_generation_key(g), 0) for g in groups)
+    key = f"{PREFIX}doc:{_digest(parts)}"
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None:
+        entry_stamp, computed_at, document = entry
+        if entry_stamp == stamp and now - computed_at < ttl:
+            return document
+        if now - computed_at < _hard_ttl() and not connection.in_atomic_block:
+            lock = f"{PREFIX}lock:{key}"
+            if cache.add(lock, 1, timeout=REFRESH_LOCK_SECONDS):
+                _refresh_in_background(key, lock, stamp, compute)
+            return document
+    document = compute()
+    cache.set(key, (stamp, now, document), _hard_ttl())
     return document
 
 
@@ -88,7 +133,7 @@ def invalidate(group_ids: Iterable[int]) -> None:
     ttl = ttl_seconds()
     if not ttl:
         return
-    # A new random value, not an increment: works without the key existing, on every backend. Kept a
-    # little longer than the entries, so an old generation can never come back while they live.
+    # A new random value, not an increment: works without the key existing, on every backend. Kept
+    # longer than the entries, so an old generation can never come back while they live.
     stamp = secrets.token_hex(8)
-    cache.set_many({_generation_key(g): stamp for g in set(group_ids)}, ttl * 2 + 60)
+    cache.set_many({_generation_key(g): stamp for g in set(group_ids)}, _hard_ttl() * 2 + 60)

@@ -1,0 +1,244 @@
+"""Shared benchmark plumbing: an own database per benchmark, the real server, an async HTTP load.
+
+Every benchmark
+* configures Django for its *own* database before importing anything from the project
+  (``var/bench/`` for SQLite, the PostgreSQL database ``bk_bench`` – never the demo or test DB),
+* migrates it and generates its data,
+* starts the production-like server: ``uvicorn buergerkontakt.asgi:application --workers N`` with
+  ``DEBUG=false``; only for the benchmark ``ALTCHA_ENABLED=false`` and ``RATE_BOOKING_PER_IP=0`` /
+  ``RATE_BOOKING_PER_PERSON=0`` (the load comes from one address and a script cannot solve proofs
+  of work at this rate),
+* measures over HTTP with httpx (asyncio) and prints p50/p99 and throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+BENCH_DIR = ROOT / "var" / "bench"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bk_bench")
+REDIS_BENCH_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+SERVER_ENV = {
+    "DEBUG": "false",
+    "ALTCHA_ENABLED": "false",  # benchmark only: proof of work switched off
+    "RATE_BOOKING_PER_IP": "0",  # benchmark only: all load comes from 127.0.0.1
+    "RATE_BOOKING_PER_PERSON": "0",
+    "RATE_LOOKUP_PER_IP": "0",
+    "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "WARNING",
+    # One PostgreSQL pool per worker (benchmarks/settings_bench.py); SQLite ignores it.
+    "DJANGO_SETTINGS_MODULE": "benchmarks.settings_bench",
+    "BENCH_DB_POOL_MAX": "8",
+}
+
+
+def bench_env(database_url: str, *, redis_url: str | None = None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(SERVER_ENV)
+    env["BK_DATA_DIR"] = str(BENCH_DIR)
+    env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        env["REDIS_PREFIX"] = f"bkbench{os.getpid()}"
+    env.update(extra)
+    return env
+
+
+def sqlite_url(name: str) -> str:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres() -> str:
+    """Drop and create the benchmark database ``bk_bench``."""
+    import psycopg
+
+    name = PG_BENCH_URL.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_BENCH_URL
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def run_manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT,
+                   env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}, check=True)
+
+
+def run_script(env: dict[str, str], module: str, *args: str) -> None:
+    """Run a data generator in its own process (Django configured by ``env``)."""
+    subprocess.run([str(VENV_BIN / "python"), "-m", module, *args], cwd=ROOT, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
+    """uvicorn with ``workers`` processes; yields the base URL once /api/health answers."""
+    port = free_port()
+    cmd = [str(VENV_BIN / "uvicorn"), "buergerkontakt.asgi:application", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+           "--lifespan", "off"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("uvicorn exited during start-up")
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not answer within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# --- measuring ------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+@dataclass
+class Run:
+    name: str
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def throughput(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.latencies_ms) if self.latencies_ms else float("nan")
+
+    def line(self) -> str:
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
+        return (f"{self.name:<40} n={self.count:>6}  {self.throughput:8.1f} req/s  p50 {self.p50:6.2f} ms"
+                f"  p99 {self.p99:6.2f} ms  [{codes}]")
+
+
+async def closed_loop(base: str, path: str, *, concurrency: int, seconds: float, warmup: float = 1.0,
+                      name: str | None = None) -> Run:
+    """``concurrency`` clients each sending GET ``path`` back to back for ``seconds``."""
+    import httpx
+
+    run = Run(name or path)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        stop_warmup = time.perf_counter() + warmup
+
+        async def warm() -> None:
+            while time.perf_counter() < stop_warmup:
+                await client.get(path)
+
+        await asyncio.gather(*(warm() for _ in range(concurrency)))
+        start = time.perf_counter()
+        stop = start + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                response = await client.get(path)
+                run.latencies_ms.append((time.perf_counter() - t0) * 1000)
+                run.statuses[response.status_code] = run.statuses.get(response.status_code, 0) + 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        run.seconds = time.perf_counter() - start
+    return run
+
+
+async def gather_limited(tasks: list[Callable[[], Awaitable[None]]], concurrency: int) -> None:
+    queue: asyncio.Queue = asyncio.Queue()
+    for task in tasks:
+        queue.put_nowait(task)
+
+    async def worker() -> None:
+        while not queue.empty():
+            task = queue.get_nowait()
+            await task()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    cpu = os.cpu_count()
+    return (f"{cpu} cores, load before run {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}, "
+            f"Python {sys.version.split()[0]}")
+
+
+def have_postgres_tools() -> bool:
+    return shutil.which("psql") is not None
