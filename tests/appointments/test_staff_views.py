@@ -390,3 +390,13 @@ def test_staff_home_links(client, office):
     client_for(client, office, "security")
     page = client.get(reverse("core:staff_home")).content.decode()
     assert "Terminkalender" not in page
+
+
+def test_pages_are_translated_to_english(client, office):
+    book(office, at(2026, 6, 8, 10), interpreter_language="Arabisch")
+    client_for(client, office, "agent")
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("appointments_staff:day"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Appointments on" in page and "Interpreter: Arabisch" in page and "internal 2 of 3" in page
+        page = client.get(reverse("appointments_staff:book"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Book an appointment for a caller" in page
