@@ -69,7 +69,9 @@ class ServiceGroupForm(forms.ModelForm):
         model = ServiceGroup
         fields = ("authority", "name", "slug", "services", "slot_minutes", "min_days_ahead",
                   "max_days_ahead", "release_time", "hold_minutes", "require_email_confirmation",
-                  "confirm_minutes", "max_active_per_person", "cancel_release_delay_minutes")
+                  "confirm_minutes", "max_active_per_person", "cancel_release_delay_minutes",
+                  "reminder_hours_before", "reconfirm_required", "reconfirm_hours_before",
+                  "waitlist_offer_minutes")
 
     def clean(self):
         cleaned = super().clean()
@@ -106,6 +108,8 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
                                                         "confirm_minutes")}),
         (_("Schutz vor Missbrauch"), {"fields": ("max_active_per_person",
                                                  "cancel_release_delay_minutes")}),
+        (_("Erinnerung und Warteliste"), {"fields": ("reminder_hours_before", "reconfirm_required",
+                                                     "reconfirm_hours_before", "waitlist_offer_minutes")}),
     )
 
     @admin.action(description=_("Zeiteinheiten für das Buchungsfenster erzeugen"))
@@ -164,13 +168,14 @@ class AppointmentAdmin(ScopedMixin, admin.ModelAdmin):
     date_hierarchy = "start"
     actions = ["cancel_selected"]
     fieldsets = (
-        (None, {"fields": ("code", "status", "group", "location", "start", "end", "quota", "booked_by")}),
+        (None, {"fields": ("code", "status", "group", "location", "start", "end", "quota", "booked_by",
+                           "staff", "language")}),
         (_("Angaben der Bürgerin / des Bürgers"), {"fields": (
             "name", "email", "phone", "case_number", "interpreter_language", "wheelchair",
             "sign_language", "note")}),
         (_("Verlauf und Kapazität"), {"fields": (
             "hold_expires_at", "confirmed_at", "cancelled_at", "checked_in_at", "capacity_release_at",
-            "capacity_released", "created_at", "updated_at")}),
+            "capacity_released", "reminder_sent_at", "reconfirmed_at", "created_at", "updated_at")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
