@@ -457,3 +457,24 @@ def test_day_without_units_next_to_extra_day(client, office, frozen):
                                                          "from": "2026-06-13", "days": 1}).json()
     assert data["locations"][0]["days"] == [{"day": "2026-06-13", "free_starts": 4,
                                              "first_start": "2026-06-13T09:00:00+02:00"}]
+
+
+def test_taken_times_are_refused_without_locks_but_due_capacity_is_not(client, office):
+    from buergerkontakt.appointments.availability_cache import certainly_taken
+
+    ids = [office.short.pk]
+    with time_machine.travel(NOW, tick=False):
+        assert not certainly_taken(ids, office.location.pk, EIGHT, NOW)
+        first = hold(client, office).json()
+        assert certainly_taken(ids, office.location.pk, EIGHT, NOW)
+        assert not certainly_taken(ids, office.location.pk, at(2026, 6, 8, 8, 5), NOW)  # no such unit
+        assert not certainly_taken([office.other.pk], office.location.pk, EIGHT, NOW)  # services decide
+        assert_german_error(hold(client, office), 409, "leider vergeben")
+    later = NOW + timedelta(minutes=11)  # the first hold has expired: its capacity is due, hence free
+    with time_machine.travel(later, tick=False):
+        assert not certainly_taken(ids, office.location.pk, EIGHT, later)
+        second = hold(client, office)
+        assert second.status_code == 201, second.content
+        assert second.json()["code"] != first["code"]
+        assert Appointment.objects.get(code=first["code"]).status == Status.EXPIRED
+    assert_capacity_invariant()

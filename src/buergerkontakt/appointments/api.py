@@ -494,6 +494,11 @@ def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
         raise HttpError(400, _("Dieser Tag ist (noch) nicht buchbar."))
     chosen = _resolve_services(list(payload.services))
     location = _resolve_location(payload.location)
+    repeated = payload.idempotency_key and Appointment.objects.filter(
+        idempotency_key=payload.idempotency_key.strip()).exists()
+    if not repeated and availability_cache.certainly_taken([s.pk for s in chosen], location.pk,
+                                                           payload.start, now):
+        raise HttpError(409, str(SlotUnavailable()))
     with booking_errors():
         appointment = citizen.hold(
             chosen, location, payload.start, ip=ratelimit.client_ip(request),
