@@ -118,6 +118,27 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries():
     assert not empty, "untranslated entries in locale/en/LC_MESSAGES/django.po:\n" + "\n".join(empty)
 
 
+def test_every_marked_string_of_the_code_is_in_the_catalogue(tmp_path):
+    """Extract all marked strings from a copy of the code (makemessages, also the .sms templates)
+    and require that the committed catalogue already translates each of them."""
+    from django.core.management import call_command
+
+    package = PO_FILE.parents[3]
+    copy = tmp_path / "buergerkontakt"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("*.mo", "__pycache__", "static", "vendor"))
+    cwd = os.getcwd()
+    os.chdir(copy)
+    try:
+        call_command("makemessages", locale=["en"], extensions=["html", "txt", "sms", "py"],
+                     no_obsolete=True, verbosity=0)
+    finally:
+        os.chdir(cwd)
+    extracted = parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")
+    missing = [_label(e) for e in extracted if e["msgid"] and (
+        "fuzzy" in e["flags"] or not e["msgstr"] or not all(e["msgstr"].values()))]
+    assert not missing, "marked in the code but not translated in django.po:\n" + "\n".join(missing)
+
+
 def test_catalogue_keeps_placeholders_and_plural_forms():
     problems = []
     for entry in parse_po(PO_FILE):
