@@ -18,8 +18,16 @@ from django.core.cache import cache
 
 
 def client_ip(request) -> str:
-    """The client's address as the ASGI server reports it (uvicorn honours ``--proxy-headers``
-    only from ``FORWARDED_ALLOW_IPS``, so a client cannot forge it with a header)."""
+    """The client's address. Behind ``PROXY_COUNT`` reverse proxies (the same setting the login
+    throttling uses) it is the address the outermost trusted proxy saw, i.e. the ``PROXY_COUNT``-th
+    entry of ``X-Forwarded-For`` from the right; entries further left are set by the client and
+    can be forged, so they are never used."""
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                     if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
