@@ -478,3 +478,12 @@ def test_taken_times_are_refused_without_locks_but_due_capacity_is_not(client, o
         assert second.json()["code"] != first["code"]
         assert Appointment.objects.get(code=first["code"]).status == Status.EXPIRED
     assert_capacity_invariant()
+
+
+def test_hidden_locations_are_left_out(client, office, frozen):
+    office.location.is_public = False
+    office.location.save()
+    data = client.get("/api/appointments/availability", {"service": "meldebescheinigung",
+                                                         "from": "2026-06-08", "days": 3}).json()
+    assert data["locations"] == [] and data["earliest"] is None
+    assert_german_error(hold(client, office), 404, "Standort")

@@ -376,9 +376,11 @@ def _availability_document(service_ids: list[int], location_id: int | None, firs
     by_id = {s.pk: s for s in chosen}
     with booking_errors():
         found = services.availability(service_ids, first, days, location=location_id)
-    names = Location.objects.in_bulk({item.location_id for item in found})
+    names = Location.objects.filter(is_public=True).in_bulk({item.location_id for item in found})
     per_location: dict[int, list[dict]] = {}
     for item in found:  # sorted by day, then first start
+        if item.location_id not in names:
+            continue  # a location not (yet) shown to the public
         per_location.setdefault(item.location_id, []).append(
             {"day": item.day, "free_starts": item.free_starts, "first_start": item.first_start})
     items = [
