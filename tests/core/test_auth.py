@@ -469,3 +469,12 @@ def test_pending_sign_in_expires(client, org):
     assert response.status_code == 302
     assert response["Location"] == LOGIN
     assert "_auth_user_id" not in client.session
+
+
+def test_htmx_refresh_after_the_session_ended_redirects_the_whole_page(client, org):
+    response = client.get("/mitarbeiter/termine/woche/", HTTP_HX_REQUEST="true",
+                          HTTP_HX_CURRENT_URL="http://testserver/mitarbeiter/termine/woche/?datum=2026-06-08")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/anmelden/?next=/mitarbeiter/termine/woche/%3Fdatum%3D2026-06-08"
+    plain = client.get("/mitarbeiter/termine/woche/")
+    assert plain.status_code == 302 and plain["Location"].startswith("/anmelden/?next=")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 
 from .permissions import has_role, is_staff_member
 
@@ -23,6 +25,15 @@ def staff_required(view=None, *, roles: tuple[str, ...] = ()):
         def wrapper(request, *args, **kwargs):
             user = request.user
             if not user.is_authenticated or not _verified(user):
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx refresh after the session ended: load the sign-in page as a whole
+                    # page instead of swapping it into the calendar.
+                    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+                    page = current.path + (f"?{current.query}" if current.query else "")
+                    target = redirect_to_login(page or request.get_full_path(), settings.LOGIN_URL)
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target["Location"]
+                    return response
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if roles and not has_role(user, *roles):
                 raise PermissionDenied
