@@ -42,7 +42,7 @@ SERVER_ENV = {
     "RATE_LOOKUP_PER_IP": "0",
     "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "ERROR",  # 4xx answers are logged as warnings by django.request; 5xx still show
     # One PostgreSQL pool per worker (benchmarks/settings_bench.py); SQLite ignores it.
     "DJANGO_SETTINGS_MODULE": "benchmarks.settings_bench",
     "BENCH_DB_POOL_MAX": "8",
@@ -118,7 +118,7 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
     port = free_port()
     cmd = [str(VENV_BIN / "uvicorn"), "buergerkontakt.asgi:application", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-           "--lifespan", "off"]
+           "--lifespan", "off", "--timeout-keep-alive", "30"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -15,6 +15,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from buergerkontakt.appointments import availability_cache
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,7 @@ def _office(settings):
     settings.ALTCHA_ENABLED = False
     settings.RATE_LIMITS = {name: (0, period) for name, (_limit, period) in settings.RATE_LIMITS.items()}
     cache.clear()
+    availability_cache.clear_local()
     build_office()
     # As Django's test client does: keep the test transaction's connection open between requests.
     request_started.disconnect(close_old_connections)
@@ -37,6 +40,7 @@ def _office(settings):
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
         cache.clear()
+    availability_cache.clear_local()
 
 
 @schema.parametrize()

@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from buergerkontakt.appointments import services
+from buergerkontakt.appointments import availability_cache, services
 from buergerkontakt.appointments.api import AvailabilityOut
 from buergerkontakt.appointments.models import Appointment, AppointmentSlot, Slot
 
@@ -44,8 +44,10 @@ def _clean_cache(settings):
     settings.ALTCHA_ENABLED = False
     settings.ALTCHA_COST = 50
     cache.clear()
+    availability_cache.clear_local()
     yield
     cache.clear()
+    availability_cache.clear_local()
 
 
 @pytest.fixture
@@ -487,3 +489,27 @@ def test_hidden_locations_are_left_out(client, office, frozen):
                                                          "from": "2026-06-08", "days": 3}).json()
     assert data["locations"] == [] and data["earliest"] is None
     assert_german_error(hold(client, office), 404, "Standort")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stale_overview_is_served_while_it_is_refreshed_in_the_background(client):
+    """Outside a transaction (as in production) a changed group's overview is answered from the
+    previous document at once and refreshed by a background thread."""
+    import time
+
+    office = build_office()
+    params = {"service": "meldebescheinigung", "from": "2026-06-08", "days": 1, "location": "jc-mitte"}
+
+    def free_starts() -> int:
+        return client.get("/api/appointments/availability", params).json()["locations"][0]["days"][0][
+            "free_starts"]
+
+    with time_machine.travel(NOW, tick=False):
+        assert free_starts() == 24
+        assert hold(client, office).status_code == 201  # a new generation of the group
+        assert free_starts() == 24  # the previous document, while the refresh runs
+        for _ in range(200):
+            if free_starts() == 23:
+                break
+            time.sleep(0.05)
+        assert free_starts() == 23

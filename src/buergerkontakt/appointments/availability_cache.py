@@ -72,6 +72,28 @@ def _digest(parts: Iterable[object]) -> str:
     return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=16).hexdigest()
 
 
+# Process-local copies (a plain dict; a few hundred documents at most), in front of the shared
+# cache: a hit costs one cache round trip (the generations) instead of three plus moving the
+# document. Not used inside a transaction (tests roll back, ids repeat), see ``_local_ok``.
+_local: dict[str, tuple] = {}
+LOCAL_MAX = 512
+
+
+def _local_ok() -> bool:
+    return not connection.in_atomic_block
+
+
+def _local_put(key: str, value: tuple) -> None:
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[key] = value
+
+
+def clear_local() -> None:
+    """Forget the process-local copies (tests)."""
+    _local.clear()
+
+
 def remember(parts: tuple, compute: Callable[[], object]) -> object:
     """``compute()`` memoised for the cache lifetime under ``parts`` (for small look-ups, e.g.
     which services and groups a query string names). Not invalidated by writes."""
@@ -79,17 +101,26 @@ def remember(parts: tuple, compute: Callable[[], object]) -> object:
     if not ttl:
         return compute()
     key = f"{PREFIX}memo:{_digest(parts)}"
+    now = time.time()
+    if _local_ok():
+        hit = _local.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, ttl)
+    if _local_ok():
+        _local_put(key, (now + ttl, value))
     return value
 
 
 def _refresh_in_background(key: str, lock: str, stamp: tuple, compute: Callable[[], bytes]) -> None:
     def run() -> None:
         try:
-            cache.set(key, (stamp, time.time(), compute()), _hard_ttl())
+            entry = (stamp, time.time(), compute())
+            cache.set(key, entry, _hard_ttl())
+            _local_put(key, entry)
         except Exception:  # the next request computes it itself; never lose the worker thread
             log.exception("availability refresh failed")
         finally:
@@ -121,19 +152,29 @@ def cached(parts: tuple, group_ids: Iterable[int], compute: Callable[[], bytes])
     generations = cache.get_many([_generation_key(g) for g in groups]) if groups else {}
     stamp = tuple(generations.get(_generation_key(g), 0) for g in groups)
     key = f"{PREFIX}doc:{_digest(parts)}"
-    entry = cache.get(key)
     now = time.time()
+    local = _local_ok()
+    entry = _local.get(key) if local else None
+    if entry is None or entry[0] != stamp or now - entry[1] >= ttl:
+        shared = cache.get(key)
+        if shared is not None and (entry is None or shared[1] > entry[1]):
+            entry = shared
+            if local:
+                _local_put(key, entry)
     if entry is not None:
         entry_stamp, computed_at, document = entry
         if entry_stamp == stamp and now - computed_at < ttl:
             return document
-        if now - computed_at < _hard_ttl() and not connection.in_atomic_block:
+        if now - computed_at < _hard_ttl() and local:
             lock = f"{PREFIX}lock:{key}"
             if cache.add(lock, 1, timeout=REFRESH_LOCK_SECONDS):
                 _refresh_in_background(key, lock, stamp, compute)
             return document
     document = compute()
-    cache.set(key, (stamp, now, document), _hard_ttl())
+    entry = (stamp, now, document)
+    cache.set(key, entry, _hard_ttl())
+    if local:
+        _local_put(key, entry)
     return document
 
 
