@@ -7,7 +7,9 @@ Data: one location, a day just released (the day after tomorrow) with 100 five-m
 capacity 1 (08:00–16:20), one 5-minute online service. uvicorn with several workers
 (DEBUG=false; ALTCHA and the booking rate limits switched off for the benchmark only).
 
-Each attempt: pick one of the 100 start times at random, ``POST /api/appointments/hold`` with its
+Each of the 200 clients has its own keep-alive connection (opened before the start, as a browser
+that has the page open) and works off the shared list of attempts. Each attempt: pick one of the
+100 start times at random, ``POST /api/appointments/hold`` with its
 own idempotency key; on 201 ``POST /api/appointments/book`` with its own e-mail address. Prints
 booked count and over-capacity count from the database afterwards, errors by HTTP status and the
 p50/p99 latency of single requests and of whole attempts. Target: exactly 100 booked, 0 over
@@ -101,75 +103,69 @@ def verify() -> None:
     }))
 
 
-async def stampede(base: str, starts: list[str], clients: int, attempts: int) -> dict:
-    import httpx
+async def _clients(base: str, clients: int, jobs: list, run_job) -> float:
+    """``clients`` simulated clients, each on its own keep-alive connection, working off ``jobs``
+    (a real stampede: everybody is already on the page when the slots appear); returns seconds."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    connections = [common.Connection(base) for _ in range(clients)]
+    # Connect first (as browsers that have the page open), then start everybody at once.
+    await asyncio.gather(*(conn.request("GET", "/api/health") for conn in connections))
 
+    async def client(conn: common.Connection) -> None:
+        while not queue.empty():
+            await run_job(conn, queue.get_nowait())
+        await conn.close()
+
+    t0 = clock.perf_counter()
+    await asyncio.gather(*(client(conn) for conn in connections))
+    return clock.perf_counter() - t0
+
+
+async def stampede(base: str, starts: list[str], clients: int, attempts: int) -> dict:
     rng = random.Random(7)
     requests = common.Run("single requests (hold, book)")
     whole = common.Run("attempts (hold + book)")
     outcome: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
 
-        async def request(method: str, path: str, body: dict) -> httpx.Response:
-            t0 = clock.perf_counter()
-            for retry in range(3):
-                # A keep-alive connection the server closed just then: send again. Safe, because
-                # hold (same idempotency key) and book (same code) are idempotent.
-                try:
-                    response = await client.request(method, path, json=body)
-                    break
-                except httpx.TransportError:
-                    outcome["transport retries"] = outcome.get("transport retries", 0) + 1
-                    if retry == 2:
-                        raise
-            requests.latencies_ms.append((clock.perf_counter() - t0) * 1000)
-            requests.statuses[response.status_code] = requests.statuses.get(response.status_code, 0) + 1
-            return response
-
-        def attempt(i: int):
-            async def run() -> None:
-                t0 = clock.perf_counter()
-                start = rng.choice(starts)
-                held = await request("POST", "/api/appointments/hold", {
-                    "services": ["meldebescheinigung"], "location": "mitte", "start": start,
-                    "idempotency_key": uuid.uuid4().hex})
-                result = f"hold {held.status_code}"
-                if held.status_code == 201:
-                    data = held.json()
-                    booked = await request("POST", "/api/appointments/book", {
-                        "code": data["code"], "token": data["token"], "name": f"Person {i}",
-                        "email": f"person{i}@example.org"})
-                    result = f"book {booked.status_code}"
-                whole.latencies_ms.append((clock.perf_counter() - t0) * 1000)
-                outcome[result] = outcome.get(result, 0) + 1
-            return run
-
+    async def request(conn: common.Connection, path: str, body: dict) -> tuple[int, bytes]:
         t0 = clock.perf_counter()
-        await common.gather_limited([attempt(i) for i in range(attempts)], clients)
-        elapsed = clock.perf_counter() - t0
+        status, content = await conn.request("POST", path, json.dumps(body).encode())
+        requests.latencies_ms.append((clock.perf_counter() - t0) * 1000)
+        requests.statuses[status] = requests.statuses.get(status, 0) + 1
+        return status, content
+
+    async def attempt(conn: common.Connection, i: int) -> None:
+        t0 = clock.perf_counter()
+        status, content = await request(conn, "/api/appointments/hold", {
+            "services": ["meldebescheinigung"], "location": "mitte", "start": rng.choice(starts),
+            "idempotency_key": uuid.uuid4().hex})
+        result = f"hold {status}"
+        if status == 201:
+            data = json.loads(content)
+            status, _content = await request(conn, "/api/appointments/book", {
+                "code": data["code"], "token": data["token"], "name": f"Person {i}",
+                "email": f"person{i}@example.org"})
+            result = f"book {status}"
+        whole.latencies_ms.append((clock.perf_counter() - t0) * 1000)
+        outcome[result] = outcome.get(result, 0) + 1
+
+    elapsed = await _clients(base, clients, list(range(attempts)), attempt)
     requests.seconds = whole.seconds = elapsed
     return {"requests": requests, "attempts": whole, "outcome": outcome, "seconds": elapsed}
 
 
 async def health_floor(base: str, clients: int, requests: int) -> common.Run:
-    import httpx
-
     run = common.Run(f"floor: GET /api/health, {clients} clients")
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
 
-        def one():
-            async def go() -> None:
-                t0 = clock.perf_counter()
-                response = await client.get("/api/health")
-                run.latencies_ms.append((clock.perf_counter() - t0) * 1000)
-                run.statuses[response.status_code] = run.statuses.get(response.status_code, 0) + 1
-            return go
-
+    async def one(conn: common.Connection, _job: int) -> None:
         t0 = clock.perf_counter()
-        await common.gather_limited([one() for _ in range(requests)], clients)
-        run.seconds = clock.perf_counter() - t0
+        status, _content = await conn.request("GET", "/api/health")
+        run.latencies_ms.append((clock.perf_counter() - t0) * 1000)
+        run.statuses[status] = run.statuses.get(status, 0) + 1
+
+    run.seconds = await _clients(base, clients, list(range(requests)), one)
     return run
 
 

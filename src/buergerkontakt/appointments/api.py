@@ -494,16 +494,22 @@ def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
     now = timezone.now()
     if not now - timedelta(days=1) < payload.start < now + timedelta(days=MAX_DAYS_AHEAD):
         raise HttpError(400, _("Dieser Tag ist (noch) nicht buchbar."))
-    chosen = _resolve_services(list(payload.services))
-    location = _resolve_location(payload.location)
+
+    def resolve() -> tuple[list[int], int, str, str]:
+        location = _resolve_location(payload.location)
+        return ([s.pk for s in _resolve_services(list(payload.services))], location.pk, location.slug,
+                location.name)
+
+    # Memoised for a few seconds: at release time thousands of requests name the same service.
+    service_ids, location_id, location_slug, location_name = availability_cache.remember(
+        ("hold-target", tuple(payload.services), payload.location), resolve)
     repeated = payload.idempotency_key and Appointment.objects.filter(
         idempotency_key=payload.idempotency_key.strip()).exists()
-    if not repeated and availability_cache.certainly_taken([s.pk for s in chosen], location.pk,
-                                                           payload.start, now):
+    if not repeated and availability_cache.certainly_taken(service_ids, location_id, payload.start, now):
         raise HttpError(409, str(SlotUnavailable()))
     with booking_errors():
         appointment = citizen.hold(
-            chosen, location, payload.start, ip=ratelimit.client_ip(request),
+            service_ids, location_id, payload.start, ip=ratelimit.client_ip(request),
             altcha_payload=payload.altcha, idempotency_key=payload.idempotency_key,
             language=getattr(request, "LANGUAGE_CODE", "de"))
     availability_cache.invalidate([appointment.group_id])
@@ -514,7 +520,7 @@ def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
         "hold_expires_at": appointment.hold_expires_at,
         "start": timezone.localtime(appointment.start),
         "end": timezone.localtime(appointment.end),
-        "location": {"slug": location.slug, "name": location.name},
+        "location": {"slug": location_slug, "name": location_name},
         "services": [_service_ref(s) for s in appointment.service_list],
     })
 

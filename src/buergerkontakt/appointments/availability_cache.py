@@ -79,6 +79,10 @@ def _digest(parts: Iterable[object]) -> str:
 _local: dict[str, tuple] = {}
 _generations_seen: dict[tuple[int, ...], tuple[float, tuple]] = {}
 _shared_checked: dict[str, float] = {}
+_taken_until: dict[tuple, float] = {}
+# A time found taken is refused from memory for this long (per process): the crowd at release time
+# asks for the same few times again and again. Capacity freed meanwhile is offered a second later.
+TAKEN_MEMO_SECONDS = 1.0
 LOCAL_MAX = 512
 # Other processes' writes are noticed after at most this long (plus the refresh itself).
 GENERATION_RECHECK_SECONDS = 0.25
@@ -99,6 +103,7 @@ def clear_local() -> None:
     _local.clear()
     _generations_seen.clear()
     _shared_checked.clear()
+    _taken_until.clear()
 
 
 def _generations(groups: tuple[int, ...], now: float, local: bool) -> tuple:
@@ -241,9 +246,14 @@ def certainly_taken(service_ids: Sequence[int], location_id: int, start: datetim
     """True only when a hold at ``start`` would certainly be refused as taken right now: all k units
     exist, at least one has no free online capacity, and no due appointment (expired hold, released
     cancellation) could free it. Two indexed reads and no transaction or row lock, so the crowd at
-    release time that asks for times already gone is answered cheaply (benchmark P2). In every other
-    case (False) the booking services decide under their locks, with their own messages.
+    release time that asks for times already gone is answered cheaply (benchmark P2); outside a
+    transaction a positive answer is remembered for ``TAKEN_MEMO_SECONDS`` per process. In every
+    other case (False) the booking services decide under their locks, with their own messages.
     """
+    local = _local_ok()
+    memo_key = (tuple(service_ids), location_id, start)
+    if local and _taken_until.get(memo_key, 0.0) > time.time():
+        return True
     shape = remember(("hold-shape", tuple(service_ids), location_id),
                      lambda: _hold_shape(tuple(service_ids), location_id))
     if shape is None:
@@ -261,4 +271,10 @@ def certainly_taken(service_ids: Sequence[int], location_id: int, start: datetim
     due = Appointment.objects.filter(
         Q(status__in=holding, hold_expires_at__lte=now) | Q(capacity_release_at__lte=now),
         capacity_released=False, quota=Quota.ONLINE, units__slot_id__in=full)
-    return not due.exists()
+    if due.exists():
+        return False
+    if local:
+        if len(_taken_until) >= LOCAL_MAX * 8:
+            _taken_until.clear()
+        _taken_until[memo_key] = time.time() + TAKEN_MEMO_SECONDS
+    return True
