@@ -513,3 +513,15 @@ def test_stale_overview_is_served_while_it_is_refreshed_in_the_background(client
                 break
             time.sleep(0.05)
         assert free_starts() == 23
+
+
+def test_a_day_released_at_the_release_time_appears_at_once(client, settings):
+    """The cached overview does not hide a newly released day until it expires."""
+    settings.AVAILABILITY_CACHE_SECONDS = 3600
+    office = build_office(materialize=(date(2026, 7, 20), date(2026, 7, 20)))  # window 42 days, 08:00
+    params = {"service": "meldebescheinigung", "from": "2026-07-20", "days": 1}
+    with time_machine.travel(at(2026, 6, 8, 7, 59), tick=False):
+        assert client.get("/api/appointments/availability", params).json()["locations"] == []
+    with time_machine.travel(at(2026, 6, 8, 8, 0), tick=False):
+        [place] = client.get("/api/appointments/availability", params).json()["locations"]
+    assert place["slug"] == office.location.slug and place["days"][0]["free_starts"] == 24

@@ -405,14 +405,16 @@ def _availability_document(service_ids: list[int], location_id: int | None, firs
     description="Freie Termine je Standort und Tag: Anzahl freier Beginnzeiten und die früheste, für "
                 "eine oder mehrere Leistungen (`service` wiederholen), ab `from` für `days` Tage "
                 f"(höchstens {MAX_DAYS}), optional nur an einem Standort. `earliest` ist der früheste "
-                "freie Termin überall. Die Übersicht kann wenige Sekunden alt sein; die Reservierung "
-                "prüft jeden Termin erneut. 404 bei unbekannter Leistung oder unbekanntem Standort, "
+                "freie Termin überall. Die Übersicht kann bis zu 30 Sekunden alt sein (neu "
+                "freigeschaltete Tage erscheinen sofort); die Reservierung prüft jeden Termin erneut. "
+                "404 bei unbekannter Leistung oder unbekanntem Standort, "
                 "400 wenn die Leistungen nicht online (gemeinsam) buchbar sind, 422 bei ungültigen "
                 "Angaben.\n\n"
                 "Free times per location and day: number of free start times and the earliest, for one "
                 "or more services (repeat `service`), from `from` for `days` days "
                 f"(at most {MAX_DAYS}), optionally at one location. `earliest` is the earliest free "
-                "time anywhere. The overview may be a few seconds old; holding re-checks every time. "
+                "time anywhere. The overview may be up to 30 seconds old (newly released days appear at "
+                "once); holding re-checks every time. "
                 "404 for an unknown service or location, 400 if the services cannot be booked online "
                 "(together), 422 for invalid input.",
 )
@@ -421,17 +423,25 @@ def availability(request: HttpRequest, filters: Query[AvailabilityQuery]):
     _check_day(first)
     tokens = list(filters.service)
 
-    def resolve() -> tuple[list[int], int | None, list[int]]:
+    def resolve() -> tuple[list[int], int | None, list[int], list[tuple]]:
         chosen = _resolve_services(tokens)
         location_id = _resolve_location(filters.location).pk if filters.location else None
         ids = [s.pk for s in chosen]
-        return ids, location_id, _groups_of(ids)
+        group_ids = _groups_of(ids)
+        windows = list(ServiceGroup.objects.filter(pk__in=group_ids).order_by("pk").values_list(
+            "min_days_ahead", "max_days_ahead", "release_time"))
+        return ids, location_id, group_ids, windows
 
-    service_ids, location_id, group_ids = availability_cache.remember(
+    service_ids, location_id, group_ids, windows = availability_cache.remember(
         ("resolve", tuple(tokens), filters.location), resolve)
+    # The booking windows as of now belong to the key: a new day released at the release time (or
+    # at midnight) is shown at once, not only when the cached overview expires.
+    now = timezone.now()
+    bookable = tuple(engine.bookable_range(now=now, min_days_ahead=low, max_days_ahead=high,
+                                           release_time=release) for low, high, release in windows)
     document = availability_cache.cached(
         ("availability", Quota.ONLINE, tuple(sorted(service_ids)), tuple(service_ids), location_id,
-         first.isoformat(), filters.days),
+         first.isoformat(), filters.days, engine.local_day(now), bookable),
         group_ids,
         lambda: _availability_document(service_ids, location_id, first, filters.days),
     )

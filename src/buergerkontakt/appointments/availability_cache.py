@@ -7,11 +7,11 @@ again. The overview is the same for everybody, so the finished JSON document is 
 
 Correctness does not depend on the cache: holding a time (``services.hold_slot``) re-checks the
 units under row locks. A stale overview can at worst offer a time that was just taken (the hold
-answers 409 "leider vergeben") or hide a freed one for a few seconds.
+answers 409 "leider vergeben") or hide a freed one for up to the cache lifetime.
 
 Freshness:
 
-* an entry is fresh for ``AVAILABILITY_CACHE_SECONDS`` (default 5 s; 0 switches the cache off);
+* an entry is fresh for ``AVAILABILITY_CACHE_SECONDS`` (default 30 s; 0 switches the cache off);
   after that it is refreshed in the background while the previous document is still served
   (stale while revalidate, see :func:`cached`), so no request waits for the recomputation;
 * each service group has a *generation* in the cache; a key contains the generations of the groups
@@ -21,8 +21,11 @@ Freshness:
   invalidates its own entries and the short lifetime bounds what the other processes serve.
 * :func:`certainly_taken` lets the API refuse a hold on a time that is already gone without a
   transaction or row lock (two indexed reads), which is what most requests at release time are;
-* time-driven changes (expired holds, cancellations released after their delay, the daily release
-  time) are picked up when the entry expires.
+* the API puts the booking windows as of now into the key, so a day released at the release time
+  (or at midnight) appears at once; other time-driven changes (expired holds, cancellations
+  released after their delay) are picked up when the entry expires, after 30 s at most.
+* Why 30 s and not less: recomputing the 60-day overview of 20 locations takes ~100 ms of CPU in a
+  worker; every few seconds that is a measurable share of a 2-core machine (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -54,14 +57,14 @@ REFRESH_LOCK_SECONDS = 30
 
 
 def ttl_seconds() -> int:
-    """``AVAILABILITY_CACHE_SECONDS`` from the settings (or the environment), default 5."""
+    """``AVAILABILITY_CACHE_SECONDS`` from the settings (or the environment), default 30."""
     value = getattr(settings, "AVAILABILITY_CACHE_SECONDS", None)
     if value is None:
-        value = os.environ.get("AVAILABILITY_CACHE_SECONDS", "5")
+        value = os.environ.get("AVAILABILITY_CACHE_SECONDS", "30")
     try:
         return max(0, int(value))
     except (TypeError, ValueError):
-        return 5
+        return 30
 
 
 def _generation_key(group_id: int) -> str:
