@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from buergerkontakt.core.admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
+from buergerkontakt.core.admin_scope import (
+    ReadOnlyAdminMixin,
+    RecordAdminMixin,
+    ScopedAdminMixin,
+    _authority_path_for,
+    admin_authority_ids,
+)
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
 
@@ -50,17 +56,6 @@ class ScopedMixin(ScopedAdminMixin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         _scope_choices(field, db_field.related_model, request)
         return field
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Service groups and schedules -------------------------------------------------------------
@@ -138,7 +133,7 @@ class ScheduleAdmin(ScopedMixin, admin.ModelAdmin):
 
 # --- Capacity and bookings (read-only) -----------------------------------------------------------
 @admin.register(Slot)
-class SlotAdmin(ReadOnlyMixin, ScopedMixin, admin.ModelAdmin):
+class SlotAdmin(ReadOnlyAdminMixin, ScopedMixin, admin.ModelAdmin):
     authority_path = "group__authority"
     list_display = ("start", "end", "group", "location", "online", "internal", "same_day_only")
     list_filter = (("group", admin.RelatedOnlyFieldListFilter),
@@ -156,7 +151,7 @@ class SlotAdmin(ReadOnlyMixin, ScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ScopedMixin, admin.ModelAdmin):
+class AppointmentAdmin(RecordAdminMixin, ScopedMixin, admin.ModelAdmin):
     """Bookings: the list shows the name only; contact details and needs only on the detail page."""
 
     authority_path = "group__authority"
@@ -177,15 +172,6 @@ class AppointmentAdmin(ScopedMixin, admin.ModelAdmin):
             "hold_expires_at", "confirmed_at", "cancelled_at", "checked_in_at", "capacity_release_at",
             "capacity_released", "reminder_sent_at", "reconfirmed_at", "created_at", "updated_at")}),
     )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Ausgewählte Termine stornieren"), permissions=["change"])
     def cancel_selected(self, request, queryset):

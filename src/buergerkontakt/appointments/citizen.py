@@ -78,6 +78,14 @@ def confirm_link(appointment: Appointment, *, now: datetime | None = None) -> Ap
     return confirmed
 
 
+def reschedule(old: Appointment, new: Appointment, *, now: datetime | None = None) -> Appointment:
+    """Move a booking to the newly held time (signed link of the old one); mails the new booking."""
+    with transaction.atomic():
+        booked = services.reschedule(old, new, now=now)
+        notifications.notify(booked, "booked")
+    return booked
+
+
 def cancel(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
     """Cancel by the citizen (signed link) or on their behalf; tells them if it was booked."""
     was_booked = appointment.status == Appointment.Status.CONFIRMED

@@ -962,12 +962,11 @@ def reschedule(old: Appointment | int, new: Appointment | int, *, now: datetime 
     old_pk = old.pk if isinstance(old, Appointment) else old
     new_pk = new.pk if isinstance(new, Appointment) else new
     with transaction.atomic():
-        first, second = sorted((old_pk, new_pk))
-        _locked_appointment(first), _locked_appointment(second)  # lock order: ascending id
-        current = Appointment.objects.get(pk=old_pk)
+        # Lock order: appointments in ascending id.
+        locked = {pk: _locked_appointment(pk) for pk in sorted((old_pk, new_pk))}
+        current, held = locked[old_pk], locked[new_pk]
         if current.status != Status.CONFIRMED:
             raise BookingError(_("Nur gebuchte Termine können verschoben werden."))
-        held = Appointment.objects.get(pk=new_pk)
         if held.quota != current.quota or held.status != Status.HELD:
             raise BookingError(_("Der neue Termin ist nicht (mehr) reserviert."))
         details = {field: getattr(current, field) for field in DETAIL_FIELDS}

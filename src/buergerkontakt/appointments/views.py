@@ -222,8 +222,7 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and not expired:
         try:
             if old is not None:
-                booked = services.reschedule(old, appointment)
-                notifications.notify(booked, "booked")
+                booked = citizen.reschedule(old, appointment)
                 return redirect(links.url(booked, absolute=False) + "&verschoben=1")
             if form.is_valid():
                 citizen.complete(appointment, **form.cleaned_data)

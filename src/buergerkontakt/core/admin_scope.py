@@ -74,3 +74,30 @@ class TwoFactorAdminSite(admin.AdminSite):
         from django.urls import reverse
 
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), settings.LOGIN_URL)
+
+
+class RecordAdminMixin:
+    """Records that change only through an app's services (and the admin actions calling them):
+    every field of the fieldsets is read-only; no adding, no deleting."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _name, options in self.fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdminMixin:
+    """Records that are only looked at in the admin: no adding, changing or deleting."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from buergerkontakt.appointments.exceptions import BookingError
-from buergerkontakt.core.admin_scope import ScopedAdminMixin
+from buergerkontakt.core.admin_scope import ReadOnlyAdminMixin, RecordAdminMixin, ScopedAdminMixin
 
 from . import services
 from .models import Entry, Offer
@@ -29,7 +29,7 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(Entry)
-class EntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EntryAdmin(RecordAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The list shows the name only; contact details and needs only on the detail page."""
 
     authority_path = "authority"
@@ -48,15 +48,6 @@ class EntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
         (_("Verlauf"), {"fields": ("created_at", "closed_at", "updated_at")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Ausgewählte Bedarfsmeldungen zurückziehen"), permissions=["change"])
     def withdraw_selected(self, request, queryset):
         done = 0
@@ -72,19 +63,10 @@ class EntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class OfferAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     authority_path = "entry__authority"
     list_display = ("code", "status", "entry", "appointment", "expires_at", "created_at")
     list_filter = ("status",)
     list_select_related = ("entry", "appointment")
     search_fields = ("code", "entry__code", "appointment__code")
     readonly_fields = ("code", "status", "entry", "appointment", "expires_at", "created_at", "decided_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

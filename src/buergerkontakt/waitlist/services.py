@@ -38,7 +38,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -80,8 +79,7 @@ HAND_ON_CANDIDATES = 30
 # The held appointment outlives its offer a little, so the expiry task can hand it on to the next
 # entry before it becomes free for everybody.
 OFFER_HOLD_GRACE = timedelta(minutes=5)
-FIELD_LIMITS = {"name": 200, "email": 254, "phone": 40, "case_number": 60, "interpreter_language": 60,
-                "note": 1000}
+FIELD_LIMITS = booking.FIELD_LIMITS  # the same details as an appointment
 Status = Entry.Status
 OfferStatus = Offer.Status
 
@@ -162,14 +160,10 @@ def _clean_details(*, name: str, email: str, phone: str, case_number: str, inter
         validate_email(details["email"])
     except ValidationError:
         raise WaitlistError(_("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from None
-    if details["phone"]:
-        try:
-            number = phonenumbers.parse(details["phone"], "DE")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise WaitlistError(_("Bitte geben Sie eine gültige Mobilnummer an."))
-        details["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    try:
+        details["phone"] = booking.normalise_phone(details["phone"])
+    except BookingError:
+        raise WaitlistError(_("Bitte geben Sie eine gültige Mobilnummer an.")) from None
     return details
 
 
