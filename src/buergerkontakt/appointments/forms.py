@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .services import FIELD_LIMITS
+from .exceptions import BookingError
+from .services import FIELD_LIMITS, normalise_phone
 
 
 class DetailsForm(forms.Form):
@@ -39,6 +40,12 @@ class DetailsForm(forms.Form):
                                        required=False)
     note = forms.CharField(label=_("Hinweis für uns"), required=False, max_length=FIELD_LIMITS["note"],
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data.get("phone", ""))
+        except BookingError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         data = super().clean()
