@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
 from buergerkontakt.appointments.api import router as appointments_router
+from buergerkontakt.callbacks.api import router as callbacks_router
 from buergerkontakt.directory.api import router as directory_router
 
 api = NinjaAPI(
@@ -46,3 +47,4 @@ def health(request: HttpRequest):
 
 api.add_router("/directory/", directory_router, tags=["Verzeichnis / Directory"])
 api.add_router("/appointments/", appointments_router, tags=["Termine / Appointments"])
+api.add_router("/callbacks/", callbacks_router, tags=["Rückrufe / Callbacks"])

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "buergerkontakt.directory",
     "buergerkontakt.appointments",
     "buergerkontakt.waitlist",
+    "buergerkontakt.queue",
+    "buergerkontakt.callbacks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CallbacksConfig(AppConfig):
+    name = "buergerkontakt.callbacks"
+    label = "callbacks"
+    verbose_name = _("Rückrufe (Telefonzentrale)")

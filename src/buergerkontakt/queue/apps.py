@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QueueConfig(AppConfig):
+    name = "buergerkontakt.queue"
+    label = "walkin_queue"
+    verbose_name = _("Warteschlange und Aufruf")
