@@ -332,3 +332,16 @@ SMS_FILE_PATH = Path(env("SMS_FILE_PATH", str(DATA_DIR / "sms")))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Callbacks (phone centre, Rückruftickets) -----------------------------------------------------
+# How long a citizen's signed status link works, in days from when it was sent.
+CALLBACK_STATUS_LINK_DAYS = env_int("CALLBACK_STATUS_LINK_DAYS", 60)
+# API keys for creating tickets through /api/callbacks/ (telephony, portals): comma-separated
+# "authority-slug=key" pairs; keys are compared as SHA-256 digests in constant time. Empty: off.
+CALLBACK_API_KEYS = env_list("CALLBACK_API_KEYS")
+# Online callback requests per client IP address (proof of work comes first).
+RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
+                              env_int("RATE_CALLBACK_PER_IP_SECONDS", 3600))
+# Look-ups of a ticket status (wrong tokens count too) per client IP address.
+RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
+                                     env_int("RATE_CALLBACK_STATUS_PER_IP_SECONDS", 600))

@@ -6,3 +6,6 @@ class CallbacksConfig(AppConfig):
     name = "buergerkontakt.callbacks"
     label = "callbacks"
     verbose_name = _("Rückrufe (Telefonzentrale)")
+
+    def ready(self) -> None:
+        from . import audit, demo, tasks  # noqa: F401  (audit registration, demo step, periodic task)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,12 @@ from django.conf import settings
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time between two aware moments (Python subtracts wall clocks when both share a zone,
+    which is an hour off across a DST change)."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 @lru_cache(maxsize=32)
@@ -56,7 +62,7 @@ class Window:
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        return _elapsed(self.start, self.end)
 
 
 @dataclass
@@ -123,9 +129,9 @@ class BusinessCalendar:
         remaining = amount
         for window in self.windows(start, days):
             begin = max(window.start, start)
-            available = window.end - begin
+            available = _elapsed(begin, window.end)
             if remaining <= available:
-                return begin + remaining
+                return (begin.astimezone(UTC) + remaining).astimezone(self.tz)
             remaining -= available
         raise ValueError("Keine ausreichenden Arbeitszeiten im Kalender.")
 
@@ -136,7 +142,7 @@ class BusinessCalendar:
         for window in self.windows(start, (end - start).days + 2):
             if window.start >= end:
                 break
-            total += min(window.end, end) - max(window.start, start)
+            total += _elapsed(max(window.start, start), min(window.end, end))
         return total
 
     def add_working_days(self, start: datetime, count: int, days: int = 400) -> datetime:

@@ -29,6 +29,7 @@ from .responsibility import (
     MAX_SURNAME_LENGTH,
     find_responsible_team,
     normalize_surname,
+    responsible_person,
 )
 
 
@@ -217,11 +218,11 @@ class PreviewForm(forms.Form):
 class ResponsibilityRuleAdmin(ScopedAdminMixin, ScopedM2MMixin, admin.ModelAdmin):
     authority_path = "authority"
     list_display = ("priority", "rule", "surname_from", "surname_to", "case_number_pattern", "service",
-                    "team", "authority")
+                    "team", "caseworker", "authority")
     list_display_links = ("rule",)
     list_editable = ("priority",)
     list_filter = (("authority", RELATED_ONLY), ("team", RELATED_ONLY), ("service", RELATED_ONLY))
-    list_select_related = ("authority", "team", "service")
+    list_select_related = ("authority", "team", "service", "caseworker")
     ordering = ("authority__name", "priority", "pk")
     change_list_template = "directory/admin/responsibilityrule_change_list.html"
 
@@ -257,6 +258,7 @@ class ResponsibilityRuleAdmin(ScopedAdminMixin, ScopedM2MMixin, admin.ModelAdmin
             "form": form,
             "searched": searched,
             "result": result,
+            "assignee": responsible_person(result, timezone.localdate()) if result else None,
             "surname_key": normalize_surname(form.cleaned_data.get("surname"))
             if searched else "",
             "result_url": reverse("admin:directory_responsibilityrule_change", args=[result.pk])

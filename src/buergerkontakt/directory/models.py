@@ -262,6 +262,12 @@ class ResponsibilityRule(models.Model):
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="responsibility_rules",
                              verbose_name=_("zuständiges Team"))
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("zuständige Sachbearbeitung"),
+        help_text=_("Leer: Team-Postkorb. Bei Abwesenheit übernimmt die Vertretung, sonst der "
+                    "Team-Postkorb."),
+    )
 
     class Meta:
         verbose_name = _("Zuständigkeitsregel")
@@ -281,6 +287,8 @@ class ResponsibilityRule(models.Model):
             raise ValidationError(_("Bitte mindestens ein Kriterium angeben."))
         if self.team_id and self.authority_id and self.team.authority_id != self.authority_id:
             raise ValidationError(_("Das Team gehört zu einer anderen Behörde."))
+        if self.caseworker_id and self.team_id and not self.caseworker.teams.filter(pk=self.team_id).exists():
+            raise ValidationError(_("Die zuständige Person gehört nicht zu diesem Team."))
 
     def permission_scope(self):
         return self.authority

@@ -16,8 +16,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
-from buergerkontakt.core.models import Authority
+from buergerkontakt.core.models import Authority, User
 
 from .models import ResponsibilityRule, Service
 
@@ -161,7 +162,7 @@ def rules_for(authority: Authority | int) -> list[ResponsibilityRule]:
     authority_id = authority.pk if isinstance(authority, Authority) else authority
     return list(
         ResponsibilityRule.objects.filter(authority_id=authority_id)
-        .select_related("team", "team__location", "service")
+        .select_related("team", "team__location", "service", "caseworker", "caseworker__deputy")
         .order_by("priority", "pk")
     )
 
@@ -177,3 +178,38 @@ def find_responsible_team(authority: Authority | int, *, surname: str | None = N
     """
     criteria = Criteria.build(surname=surname, case_number=case_number, service=service)
     return first_matching_rule(rules_for(authority), criteria)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who within the matched rule's team takes the case on a given day.
+
+    ``person`` is None for the team pool (Team-Postkorb). ``reason`` is one of "caseworker",
+    "deputy" (the responsible person is absent and their deputy is not), "pool" (the rule names
+    nobody) and "pool_absent" (the person and their deputy are both absent or inactive).
+    """
+
+    person: User | None
+    reason: str
+    absent: User | None = None  # the responsible person who is away (deputy / pool_absent)
+
+
+def _available(person: User | None, day: date) -> bool:
+    return person is not None and person.is_active and not person.is_absent_on(day)
+
+
+def responsible_person(rule: ResponsibilityRule, day: date) -> Assignee:
+    """The rule's case worker on ``day``; when absent, their deputy; else the team pool.
+
+    A deputy only takes over when they are available on that day and belong to the rule's team or
+    at least to its authority (a deputy in another authority never gets the case).
+    """
+    person = rule.caseworker
+    if person is None:
+        return Assignee(None, "pool")
+    if _available(person, day):
+        return Assignee(person, "caseworker")
+    deputy = person.deputy
+    if _available(deputy, day) and deputy.authority_id == rule.authority_id:
+        return Assignee(deputy, "deputy", absent=person)
+    return Assignee(None, "pool_absent", absent=person)

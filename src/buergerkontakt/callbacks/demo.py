@@ -1,0 +1,1 @@
+"""Demo callbacks (filled in below)."""
