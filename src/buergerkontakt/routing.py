@@ -1,3 +1,10 @@
 """WebSocket routes of all apps (alarms, call display, live worklists join here)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from buergerkontakt.queue import consumers as queue_consumers
+
+websocket_urlpatterns: list = [
+    path("ws/anzeige/<str:key>/", queue_consumers.DisplayConsumer.as_asgi()),
+    path("ws/wartenummer/<int:pk>/<str:secret>/", queue_consumers.TicketConsumer.as_asgi()),
+]

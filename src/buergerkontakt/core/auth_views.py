@@ -23,7 +23,6 @@ import time
 from base64 import b32encode
 from functools import partial
 
-import segno
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
@@ -51,6 +50,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import PasswordLoginForm, RecoveryCodeForm, TOTPCodeForm
+from .qr import qr_svg as make_qr_svg
 
 log = logging.getLogger(__name__)
 
@@ -195,11 +195,8 @@ def remaining_recovery_codes(user) -> int:
 
 
 def qr_svg(uri: str) -> str:
-    """The otpauth URI as inline SVG markup (no external image, no inline styles)."""
-    qr = segno.make(uri, error="m")
-    svg = qr.svg_inline(scale=4, border=4, dark="#000", light="#fff", omitsize=True, svgclass="qr",
-                        title=_("QR-Code zum Einrichten der Authenticator-App"))
-    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+    """The otpauth URI as inline SVG markup."""
+    return make_qr_svg(uri, title=_("QR-Code zum Einrichten der Authenticator-App"))
 
 
 def _grouped_secret(device: TOTPDevice) -> str:

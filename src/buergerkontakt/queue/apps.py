@@ -6,3 +6,6 @@ class QueueConfig(AppConfig):
     name = "buergerkontakt.queue"
     label = "walkin_queue"
     verbose_name = _("Warteschlange und Aufruf")
+
+    def ready(self) -> None:
+        from . import audit, demo, tasks  # noqa: F401  (auditlog registration, demo step, periodic tasks)

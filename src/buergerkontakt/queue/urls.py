@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "queue"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("anzeige/<str:key>/", views.display, name="display"),
+    path("kiosk/<str:key>/", views.kiosk, name="kiosk"),
+    path("<int:pk>/<str:secret>/", views.ticket, name="ticket"),
+]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from buergerkontakt.core.demo import DEMO_PASSWORD, demo_logins
+from buergerkontakt.queue.demo import demo_screen_urls
 
 
 class Command(BaseCommand):
@@ -31,6 +32,10 @@ class Command(BaseCommand):
         w(f"  Termin buchen          {base}/termine/")
         w(f"  Bedarf melden          {base}/termine/warteliste/")
         w(f"  Terminkalender (Team)  {base}/mitarbeiter/termine/")
+        w(f"  Aufrufen (Schalter)    {base}/mitarbeiter/aufruf/")
+        w(f"  Empfang (Wartenummern) {base}/mitarbeiter/aufruf/empfang/")
+        for label, url in demo_screen_urls(base):
+            w(f"  {label}: {url}")
         w(f"  Anmeldung Mitarbeitende {base}/anmelden/")
         w(f"  Administration         {base}/admin/")
         w(f"  API (OpenAPI)          {base}/api/docs  ·  {base}/api/openapi.json")

@@ -1,0 +1,54 @@
+"""Pushes to the call displays and the citizens' ticket pages (Channels groups), after commit.
+
+Groups: ``queue-display.<location id>`` (every display of a location) and ``queue.<queue id>``
+(every open ticket page of that queue; each recomputes its own position when told).
+A push that fails (channel layer down) is logged and dropped: the clients re-read their state when
+they reconnect, so nothing is lost — the database is the truth, the push only says "look again".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def display_group(location_id: int) -> str:
+    return f"queue-display.{location_id}"
+
+
+def queue_group(queue_id: int) -> str:
+    return f"queue.{queue_id}"
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a push must never break the request that caused it
+        log.warning("queue push to %s failed", group, exc_info=True)
+
+
+def queue_changed(queue_id: int) -> None:
+    transaction.on_commit(lambda: _send(queue_group(queue_id), {"type": "queue.changed"}))
+
+
+def called(ticket, *, repeat: bool) -> None:
+    """A ticket was called (or called again): every display of the location shows it with a gong."""
+    location_id, queue_id, ticket_id = ticket.queue.location_id, ticket.queue_id, ticket.pk
+
+    def push() -> None:
+        from .queries import display_state
+
+        state = display_state(location_id)
+        _send(display_group(location_id), {"type": "display.update", "event": "recall" if repeat else "call",
+                                           "ticket": ticket_id, "state": state})
+        _send(queue_group(queue_id), {"type": "queue.changed"})
+
+    transaction.on_commit(push)

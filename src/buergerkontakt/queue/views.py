@@ -1,0 +1,79 @@
+"""Public pages of the waiting room: the call display (TV), the self-service kiosk and the citizen's
+live ticket page. Displays and kiosks are identified by their secret screen key, tickets by their
+secret link; a wrong key or link gets a clear German 404, never a hint what exists."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import queries, services
+from .forms import CheckInForm
+from .links import ticket_for
+from .models import Queue, Screen
+from .services import QueueError
+from .staff_views import ticket_print_context
+
+
+def _not_found(request: HttpRequest, text: str) -> HttpResponse:
+    return render(request, "error.html", {"title": _("Nicht gefunden"), "text": text, "status": 404},
+                  status=404)
+
+
+def _screen_missing(request: HttpRequest) -> HttpResponse:
+    return _not_found(request, _("Diese Anzeige ist nicht (mehr) eingerichtet. Bitte wenden Sie sich an "
+                                 "die Administration."))
+
+
+@require_GET
+def display(request: HttpRequest, key: str) -> HttpResponse:
+    screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
+    if screen is None:
+        return _screen_missing(request)
+    state = queries.display_state(screen.location_id, limit=screen.recent_count)
+    return render(request, "queue/display.html", {
+        "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def kiosk(request: HttpRequest, key: str) -> HttpResponse:
+    screen = queries.screen_by_key(key, Screen.Kind.KIOSK)
+    if screen is None:
+        return _screen_missing(request)
+    location = screen.location
+    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True)
+    form = CheckInForm()
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            if "queue" in request.POST:
+                chosen = request.POST["queue"]
+                queue = queues.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+                if queue is None:
+                    raise QueueError(_("Bitte wählen Sie ein Anliegen aus der Liste."))
+                ticket = services.issue_ticket(queue)
+            else:
+                form = CheckInForm(request.POST)
+                if not form.is_valid():
+                    raise QueueError(_("Bitte geben Sie den Buchungscode ein."))
+                ticket = services.check_in(form.cleaned_data["code"], location)
+        except QueueError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            context = ticket_print_context(ticket)
+            context.update(screen=screen, kiosk=True)
+            return render(request, "queue/print.html", context)
+    return render(request, "queue/kiosk.html",
+                  {"screen": screen, "queues": queues, "form": form, "error": error}, status=status)
+
+
+@require_GET
+def ticket(request: HttpRequest, pk: int, secret: str) -> HttpResponse:
+    found = ticket_for(pk, secret)
+    if found is None:
+        return _not_found(request, _("Diese Wartenummer gibt es nicht. Bitte prüfen Sie den Link oder "
+                                     "scannen Sie den QR-Code auf Ihrem Bon erneut."))
+    return render(request, "queue/ticket.html", {"ticket": found, "state": queries.ticket_state(found)})

@@ -1,0 +1,93 @@
+/* The waiting-room call display: shows each call big with a gong, repeats it once, lists the last
+   calls, and reconnects by itself (queue-socket.js). Text is set with textContent only. */
+(function () {
+  "use strict";
+  var root = document.querySelector(".display");
+  if (!root) { return; }
+  var repeatSeconds = parseInt(root.dataset.repeat || "0", 10);
+  var current = root.querySelector("[data-current]");
+  var list = root.querySelector("[data-recent]");
+  var rowTemplate = root.querySelector("template[data-row]");
+  var offline = root.querySelector("[data-offline]");
+  var soundButton = root.querySelector("[data-sound]");
+  var clock = root.querySelector("[data-clock]");
+  var audio = null, repeatTimer = null;
+
+  function tick() {
+    var now = new Date();
+    clock.textContent = now.toLocaleTimeString(document.documentElement.lang || "de", { hour: "2-digit", minute: "2-digit" });
+  }
+  tick();
+  setInterval(tick, 10000);
+
+  function context() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Ctx) { audio = new Ctx(); }
+    return audio;
+  }
+  function tone(ctx, frequency, start, length) {
+    var osc = ctx.createOscillator(), gain = ctx.createGain();
+    osc.type = "sine";
+    osc.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.6, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(start);
+    osc.stop(start + length + 0.05);
+  }
+  function gong() {
+    root.dataset.gongCount = String(parseInt(root.dataset.gongCount, 10) + 1);
+    var ctx = context();
+    if (!ctx) { return; }
+    if (ctx.state === "suspended") { ctx.resume(); soundButton.hidden = ctx.state !== "suspended"; }
+    var t = ctx.currentTime + 0.05;
+    tone(ctx, 880, t, 1.2);
+    tone(ctx, 698.5, t + 0.45, 1.5);
+  }
+  soundButton.addEventListener("click", function () {
+    var ctx = context();
+    if (ctx) { ctx.resume().then(function () { soundButton.hidden = true; }); }
+  });
+  var ctx = context();
+  if (ctx && ctx.state === "suspended") { soundButton.hidden = false; }
+
+  function highlight() {
+    current.classList.remove("is-new");
+    void current.offsetWidth; // restart the animation
+    current.classList.add("is-new");
+    gong();
+  }
+  function render(state) {
+    var calls = state.calls || [];
+    var first = calls[0];
+    current.querySelector("[data-ticket]").textContent = first ? first.ticket : "";
+    current.querySelector("[data-room]").textContent = first ? first.room : "";
+    current.querySelector("[data-idle]").hidden = Boolean(first);
+    list.replaceChildren();
+    calls.slice(1).forEach(function (call) {
+      var row = rowTemplate.content.firstElementChild.cloneNode(true);
+      row.querySelector(".display-list-ticket").textContent = call.ticket;
+      row.querySelector(".display-list-room").textContent = call.room;
+      list.appendChild(row);
+    });
+  }
+  window.bkLiveSocket(root.dataset.ws, {
+    online: function (up) { root.dataset.connected = String(up); offline.hidden = up; },
+    message: function (data) {
+      render(data.state);
+      if (data.event === "call" || data.event === "recall") {
+        highlight();
+        clearTimeout(repeatTimer);
+        if (repeatSeconds > 0) {
+          var shown = data.state.calls.length ? data.state.calls[0].id : null;
+          repeatTimer = setTimeout(function () {
+            var calls = (data.state.calls || []);
+            if (calls.length && calls[0].id === shown && calls[0].waiting) { highlight(); }
+          }, repeatSeconds * 1000);
+        }
+      }
+    },
+    gone: function () { offline.hidden = false; }
+  });
+})();

@@ -1,0 +1,39 @@
+/* A WebSocket that stays connected: reconnects with backoff after a drop or a server restart,
+   and notices a silently dead connection by a ping that gets no pong. Used by the call display
+   and the live ticket page. */
+(function () {
+  "use strict";
+  window.bkLiveSocket = function (path, handlers) {
+    var socket = null, retry = 0, pingTimer = null, pongTimer = null, stopped = false;
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    function clearTimers() { clearInterval(pingTimer); clearTimeout(pongTimer); }
+    function connect() {
+      socket = new WebSocket(scheme + window.location.host + path);
+      socket.onopen = function () {
+        retry = 0;
+        handlers.online(true);
+        pingTimer = setInterval(function () {
+          if (socket.readyState !== WebSocket.OPEN) { return; }
+          socket.send(JSON.stringify({ type: "ping" }));
+          clearTimeout(pongTimer);
+          pongTimer = setTimeout(function () { socket.close(); }, 8000);
+        }, 15000);
+      };
+      socket.onmessage = function (event) {
+        var data = JSON.parse(event.data);
+        if (data.event === "pong") { clearTimeout(pongTimer); return; }
+        handlers.message(data);
+      };
+      socket.onclose = function (event) {
+        clearTimers();
+        handlers.online(false);
+        if (stopped || event.code === 4403 || event.code === 4404) { handlers.gone && handlers.gone(event.code); return; }
+        var delay = Math.min(5000, 250 * Math.pow(2, retry)) + Math.random() * 250;
+        retry += 1;
+        setTimeout(connect, delay);
+      };
+    }
+    connect();
+    return { stop: function () { stopped = true; if (socket) { socket.close(); } } };
+  };
+})();
