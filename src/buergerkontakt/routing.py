@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from buergerkontakt.queue import consumers as queue_consumers
+from buergerkontakt.walkin import consumers as queue_consumers
 
 websocket_urlpatterns: list = [
     path("ws/anzeige/<str:key>/", queue_consumers.DisplayConsumer.as_asgi()),

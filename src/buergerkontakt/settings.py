@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "buergerkontakt.directory",
     "buergerkontakt.appointments",
     "buergerkontakt.waitlist",
-    "buergerkontakt.queue",
+    "buergerkontakt.walkin",
     "buergerkontakt.callbacks",
 ]
 

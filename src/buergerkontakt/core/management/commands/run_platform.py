@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from buergerkontakt.core.demo import DEMO_PASSWORD, demo_logins
-from buergerkontakt.queue.demo import demo_screen_urls
+from buergerkontakt.walkin.demo import demo_screen_urls
 
 
 class Command(BaseCommand):

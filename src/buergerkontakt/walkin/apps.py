@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class QueueConfig(AppConfig):
-    name = "buergerkontakt.queue"
-    label = "walkin_queue"
+    name = "buergerkontakt.walkin"
+    label = "walkin"
     verbose_name = _("Warteschlange und Aufruf")
 
     def ready(self) -> None:

@@ -102,6 +102,10 @@ class Ticket(models.Model):
 
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets",
                               verbose_name=_("Warteschlange"))
+    # The queue that gave out the number: a ticket handed over to another queue keeps its number.
+    origin = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("Nummer aus Warteschlange"))
+    prefix = models.CharField(_("Buchstabe"), max_length=3)
     day = models.DateField(_("Tag"))
     number = models.PositiveIntegerField(_("Nummer"))
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.WALK_IN)
@@ -139,7 +143,7 @@ class Ticket(models.Model):
         verbose_name_plural = _("Wartenummern")
         ordering = ["day", "queue", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["queue", "day", "number"], name="ticket_number_unique_per_day"),
+            models.UniqueConstraint(fields=["origin", "day", "number"], name="ticket_number_unique_per_day"),
             # One staff member has at most one ticket called or in service at a time.
             models.UniqueConstraint(fields=["handler"], condition=Q(status__in=["called", "serving"]),
                                     name="ticket_one_active_per_handler"),
@@ -153,7 +157,7 @@ class Ticket(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.queue.prefix}-{self.number:03d}"
+        return f"{self.prefix}-{self.number:03d}"
 
     @property
     def is_open(self) -> bool:

@@ -1,4 +1,4 @@
-"""Who is next: the queue's ordering rules as pure functions (table-tested in tests/queue).
+"""Who is next: the queue's ordering rules as pure functions (table-tested in tests/walkin).
 
 Order of the waiting tickets of a queue at a moment ``now``:
 

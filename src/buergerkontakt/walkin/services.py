@@ -90,7 +90,8 @@ def _create(queue: Queue, kind: str, now: datetime, *, by: User | None, event: s
             appointment: Appointment | None = None) -> Ticket:
     day = local_day(now)
     ticket = Ticket.objects.create(
-        queue=queue, day=day, number=_next_number(queue, day), kind=kind, emergency_reason=reason,
+        queue=queue, origin=queue, prefix=queue.prefix, day=day, number=_next_number(queue, day),
+        kind=kind, emergency_reason=reason,
         appointment=appointment, appointment_start=appointment.start if appointment else None,
         reserved_for=appointment.staff if appointment else None,
         queued_at=now, issued_at=now, issued_by=by,
