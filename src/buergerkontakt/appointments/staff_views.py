@@ -40,6 +40,9 @@ from .staff_services import ACTION_ROLES, ASSIGN_ROLES, BOOKING_ROLES, CALENDAR_
 
 Status = Appointment.Status
 SEARCH_DAYS = 28
+# Session key under which another page (a callback ticket) leaves the caller's details for the
+# booking form: {"name", "phone", "email", "case_number", "note", "return_url"}.
+CALLER_PREFILL_SESSION_KEY = "appointments_caller_prefill"
 
 
 def _today() -> date:
@@ -362,7 +365,10 @@ def book_details(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("appointments_staff:detail", pk=appointment.pk)
     error, status = "", 200
     expired = appointment.status != Status.HELD or appointment.hold_expires_at <= timezone.now()
-    form = CallerForm(request.POST or None)
+    # Another page (a callback ticket) may hand over the caller's details to fill in.
+    prefill = request.session.get(CALLER_PREFILL_SESSION_KEY) or {}
+    initial = {key: value for key, value in prefill.items() if key in CallerForm.base_fields}
+    form = CallerForm(request.POST or None, initial=initial)
     if request.method == "POST" and not expired:
         if form.is_valid():
             details = dict(form.cleaned_data)
@@ -377,6 +383,10 @@ def book_details(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Der Termin ist gebucht. Bitte nennen Sie der anrufenden Person "
                                             "den Buchungscode."))
+                back = str(prefill.get("return_url") or "")
+                if back.startswith("/mitarbeiter/") and "//" not in back:
+                    request.session.pop(CALLER_PREFILL_SESSION_KEY, None)
+                    return redirect(f"{back}?termin={booked.code}")
                 return redirect("appointments_staff:detail", pk=booked.pk)
         else:
             status = 400

@@ -1,8 +1,10 @@
 """Routing of callback tickets: rules as data (``directory.ResponsibilityRule``).
 
 The authority's responsibility rules are checked in their order (service, case-number pattern,
-surname letter range → team, optionally a responsible case worker); the matched rule's case worker
-takes the ticket, or on a day of absence their deputy, else the team pool. The same code answers
+surname letter range → team, optionally a responsible case worker). The first matching rule names
+the team; the case worker is that rule's, or else the one of the first matching rule of the same
+team that names a person; on a day of absence their deputy takes over, else the team pool. The
+same code answers
 the preview "Welches Team bekäme das?" on the agent screen and in the admin.
 """
 
@@ -39,7 +41,7 @@ def surname_of(full_name: str) -> str:
         return name.split(",", 1)[0].strip()
     words = re.split(r"\s+", name)
     start = len(words) - 1
-    while start > 1 and words[start - 1].casefold() in _PARTICLE_WORDS:
+    while start > 0 and words[start - 1].casefold() in _PARTICLE_WORDS:
         start -= 1
     return " ".join(words[start:])
 
@@ -88,7 +90,13 @@ def route(authority: Authority | int, *, name: str = "", case_number: str = "",
         if team is not None:
             return Route(team, None, None, "chosen", surname_key=criteria.surname_key)
         return Route(None, None, None, "none", surname_key=criteria.surname_key)
-    person = responsible_person(matched, day)
+    # The team's person: the matched rule's, else the first matching rule of that team naming one
+    # (e.g. the team by case-number range, the person within the team by surname letters).
+    person_rule = matched
+    if matched.caseworker_id is None:
+        person_rule = next((rule for rule in rules if rule.team_id == matched.team_id and rule.caseworker_id
+                            and rule_matches(rule, criteria)), matched)
+    person = responsible_person(person_rule, day)
     return Route(matched.team, person.person, matched, person.reason, person.absent,
                  surname_key=criteria.surname_key)
 

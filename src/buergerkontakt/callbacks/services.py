@@ -141,6 +141,12 @@ def preview_route(authority: Authority | int, *, name: str = "", case_number: st
                  on=timezone.localtime(_now(now)).date())
 
 
+def deadline_for(team: Team, urgency: str, now: datetime | None = None) -> datetime:
+    """The deadline a ticket for ``team`` created now would get (the agent's preview)."""
+    probe = Ticket(authority_id=team.authority_id, team=team, urgency=urgency, created_at=_now(now))
+    return _deadline(probe, team_calendar(team, probe.created_at)).due_at
+
+
 def create_ticket(authority: Authority, *, caller_name: str, phone: str, topic: str = "",
                   urgency: str = Urgency.NORMAL, email: str = "", case_number: str = "",
                   service: Service | None = None, team: Team | None = None, prefers_morning: bool = True,
@@ -271,8 +277,9 @@ def log_attempt(ticket: Ticket, outcome: str, *, by: User | None, note: str = ""
 
 
 def _end_pause(ticket: Ticket, by: User | None, moment: datetime, reason: str) -> None:
-    Pause.objects.filter(ticket=ticket, ended_at__isnull=True).update(
-        ended_at=moment, ended_by=by, resume_reason=reason[:300])
+    for pause in Pause.objects.filter(ticket=ticket, ended_at__isnull=True):
+        pause.ended_at, pause.ended_by, pause.resume_reason = moment, by, reason[:300]
+        pause.save(update_fields=["ended_at", "ended_by", "resume_reason"])  # audited (auditlog)
     ticket.paused_since = None
 
 

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+"""Citizen pages for callbacks, mounted at /rueckruf/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "callbacks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("anfordern/<slug:team>/", views.request_callback, name="request"),
+    path("<str:number>/", views.status, name="status"),
+]
