@@ -262,3 +262,15 @@ def test_kiosk_walk_in_and_bad_input(client, org, queue):
     assert response.status_code == 400 and "Bitte geben Sie den Buchungscode ein." in response.text
     assert Ticket.objects.count() == 1
     assert client.get(reverse("queue:kiosk", args=["nope"])).status_code == 404
+
+
+def test_the_booking_page_shows_a_check_in_qr_code_with_the_code_only(client):
+    from buergerkontakt.appointments import links
+    from tests.appointments.builders import build_office
+
+    office = build_office()
+    appointment = office.book(at(2026, 6, 9, 9, 0), now=NOW)
+    page = client.get(links.url(appointment, absolute=False)).text
+    assert "QR-Code zum Einchecken vor Ort" in page and 'class="qr"' in page
+    # What the QR encodes is accepted at the kiosk and the reception.
+    assert services.parse_booking_code(appointment.code) == appointment.code

@@ -17,12 +17,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from buergerkontakt.core import altcha, ratelimit
 from buergerkontakt.core.models import Location
+from buergerkontakt.core.qr import qr_svg
 
 from . import citizen, links, notifications, services
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
@@ -269,6 +271,9 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
         "cancelled_now": request.method == "POST" and error is None,
         "move_query": _service_query(appointment.service_list, location=appointment.location.slug,
                                      ersetzt=appointment.code, t=token),
+        # The code only (no link secret): scanned at the kiosk or the reception to check in.
+        "check_in_qr": mark_safe(qr_svg(appointment.code, title=_("QR-Code zum Einchecken vor Ort")))  # noqa: S308
+        if appointment.status == Status.CONFIRMED else "",
     }
     return render(request, "appointments/manage.html", context, status=_status_for(error) if error else 200)
 
