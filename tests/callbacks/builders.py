@@ -41,15 +41,22 @@ def build_office(org: Org | None = None) -> Office:
     for team in (org.team, org.second_team):
         weekly(team, HoursKind.CALLBACK, range(0, 5), time(8), time(15))
     caseworker = org.users["caseworker"]
-    deputy = make_user("deputy", org.authority, Role.CASEWORKER, scope=org.team, last_name="Vertreterin",
-                       email="deputy@example.org")
+    deputy = make_user(
+        "deputy",
+        org.authority,
+        Role.CASEWORKER,
+        scope=org.team,
+        last_name="Vertreterin",
+        email="deputy@example.org",
+    )
     deputy.teams.add(org.team)
     caseworker.deputy = deputy
     caseworker.save(update_fields=["deputy"])
     second_worker = make_user("second_worker", org.authority, Role.CASEWORKER, scope=org.second_team)
     second_worker.teams.add(org.second_team)
-    second_lead = make_user("second_lead", org.authority, Role.TEAMLEAD, scope=org.second_team,
-                            email="lead2@example.org")
+    second_lead = make_user(
+        "second_lead", org.authority, Role.TEAMLEAD, scope=org.second_team, email="lead2@example.org"
+    )
     second_lead.teams.add(org.second_team)
     User.objects.filter(pk=org.users["teamlead"].pk).update(email="lead1@example.org")
     service = Service.objects.create(authority=org.authority, name="Bildung und Teilhabe", slug="but")
@@ -61,6 +68,7 @@ def build_office(org: Org | None = None) -> Office:
         (110, {"surname_from": "L", "surname_to": "Z"}, org.second_team, None),
     ]
     for priority, criteria, team, person in rules:
-        ResponsibilityRule.objects.create(authority=org.authority, priority=priority, team=team,
-                                          caseworker=person, **criteria)
+        ResponsibilityRule.objects.create(
+            authority=org.authority, priority=priority, team=team, caseworker=person, **criteria
+        )
     return Office(org, service, deputy, second_worker, second_lead)

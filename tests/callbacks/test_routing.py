@@ -22,35 +22,41 @@ def office():
     return build_office()
 
 
-@pytest.mark.parametrize("spoken, surname", [
-    ("Erika Mustermann", "Mustermann"),
-    ("Mustermann, Erika", "Mustermann"),
-    ("Karl von Braun", "von Braun"),
-    ("Ursula von der Leyen", "von der Leyen"),
-    ("Jan van der Berg", "van der Berg"),
-    ("von Braun", "von Braun"),
-    ("Özdemir", "Özdemir"),
-    ("Hans-Peter Müller-Lüdenscheidt", "Müller-Lüdenscheidt"),
-    ("  Ärger  ", "Ärger"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "spoken, surname",
+    [
+        ("Erika Mustermann", "Mustermann"),
+        ("Mustermann, Erika", "Mustermann"),
+        ("Karl von Braun", "von Braun"),
+        ("Ursula von der Leyen", "von der Leyen"),
+        ("Jan van der Berg", "van der Berg"),
+        ("von Braun", "von Braun"),
+        ("Özdemir", "Özdemir"),
+        ("Hans-Peter Müller-Lüdenscheidt", "Müller-Lüdenscheidt"),
+        ("  Ärger  ", "Ärger"),
+        ("", ""),
+    ],
+)
 def test_surname_of_a_spoken_name(spoken, surname):
     assert surname_of(spoken) == surname
 
 
-@pytest.mark.parametrize("name, case_number, team_key, reason", [
-    ("Erika Ärger", "", "team", "caseworker"),  # Ä sorts as A
-    ("Karl von Braun", "", "team", "caseworker"),  # "von" is not sorted: B
-    ("Ursula von der Leyen", "", "second_team", "pool"),  # L
-    ("Ayşe Özdemir", "", "second_team", "pool"),  # Ö sorts as O
-    ("Müller, Erika", "", "second_team", "pool"),
-    ("Kzzz", "", "team", "caseworker"),  # the upper bound K is inclusive by prefix
-    ("Zander", "12345", "team", "pool"),  # case-number rule first; Z has no person in team 1
-    ("Adler", "12345", "team", "caseworker"),  # team by number, the person by the A–K rule
-    ("Adler", "12777", "second_team", "pool"),
-    ("Adler", " 123 45 ", "team", "caseworker"),  # spaces in the number are ignored
-    ("Adler", "0012345", "team", "caseworker"),  # pattern anchored at the start: falls to A–K
-])
+@pytest.mark.parametrize(
+    "name, case_number, team_key, reason",
+    [
+        ("Erika Ärger", "", "team", "caseworker"),  # Ä sorts as A
+        ("Karl von Braun", "", "team", "caseworker"),  # "von" is not sorted: B
+        ("Ursula von der Leyen", "", "second_team", "pool"),  # L
+        ("Ayşe Özdemir", "", "second_team", "pool"),  # Ö sorts as O
+        ("Müller, Erika", "", "second_team", "pool"),
+        ("Kzzz", "", "team", "caseworker"),  # the upper bound K is inclusive by prefix
+        ("Zander", "12345", "team", "pool"),  # case-number rule first; Z has no person in team 1
+        ("Adler", "12345", "team", "caseworker"),  # team by number, the person by the A–K rule
+        ("Adler", "12777", "second_team", "pool"),
+        ("Adler", " 123 45 ", "team", "caseworker"),  # spaces in the number are ignored
+        ("Adler", "0012345", "team", "caseworker"),  # pattern anchored at the start: falls to A–K
+    ],
+)
 def test_rules_route_to_team_and_person(office, name, case_number, team_key, reason):
     found = route(office.org.authority, name=name, case_number=case_number, on=DAY)
     assert found.team == getattr(office.org, team_key)
@@ -72,16 +78,20 @@ def test_service_rule(office):
     assert found.team == office.org.second_team and found.rule.service == office.service
 
 
-@pytest.mark.parametrize("absent_until, deputy_absent_until, deputy_active, expected, reason", [
-    (None, None, True, "caseworker", "caseworker"),
-    (DAY - timedelta(days=1), None, True, "caseworker", "caseworker"),  # absence is over
-    (DAY, None, True, "deputy", "deputy"),  # absent until today inclusive
-    (DAY + timedelta(days=14), None, True, "deputy", "deputy"),
-    (DAY + timedelta(days=14), DAY + timedelta(days=2), True, None, "pool_absent"),
-    (DAY + timedelta(days=14), None, False, None, "pool_absent"),  # deputy has left
-])
-def test_absence_goes_to_deputy_then_pool(office, absent_until, deputy_absent_until, deputy_active,
-                                          expected, reason):
+@pytest.mark.parametrize(
+    "absent_until, deputy_absent_until, deputy_active, expected, reason",
+    [
+        (None, None, True, "caseworker", "caseworker"),
+        (DAY - timedelta(days=1), None, True, "caseworker", "caseworker"),  # absence is over
+        (DAY, None, True, "deputy", "deputy"),  # absent until today inclusive
+        (DAY + timedelta(days=14), None, True, "deputy", "deputy"),
+        (DAY + timedelta(days=14), DAY + timedelta(days=2), True, None, "pool_absent"),
+        (DAY + timedelta(days=14), None, False, None, "pool_absent"),  # deputy has left
+    ],
+)
+def test_absence_goes_to_deputy_then_pool(
+    office, absent_until, deputy_absent_until, deputy_active, expected, reason
+):
     worker = office.org.users["caseworker"]
     User.objects.filter(pk=worker.pk).update(absent_until=absent_until)
     User.objects.filter(pk=office.deputy.pk).update(absent_until=deputy_absent_until, is_active=deputy_active)
@@ -139,7 +149,11 @@ def test_rule_order_is_data(office):
 def test_rule_caseworker_must_belong_to_the_team(office):
     from django.core.exceptions import ValidationError
 
-    rule = ResponsibilityRule(authority=office.org.authority, team=office.org.second_team, surname_from="A",
-                              caseworker=office.org.users["caseworker"])
+    rule = ResponsibilityRule(
+        authority=office.org.authority,
+        team=office.org.second_team,
+        surname_from="A",
+        caseworker=office.org.users["caseworker"],
+    )
     with pytest.raises(ValidationError, match="gehört nicht zu diesem Team"):
         rule.clean()

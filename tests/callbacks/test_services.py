@@ -41,8 +41,13 @@ def sms_texts(settings) -> list[str]:
 
 
 def create(office, now=MONDAY_10, **fields):
-    values = {"caller_name": "Erika Ärger", "phone": "0151 23456789", "topic": "Frage zum Bescheid",
-              "by": office.org.users["agent"], "now": now}
+    values = {
+        "caller_name": "Erika Ärger",
+        "phone": "0151 23456789",
+        "topic": "Frage zum Bescheid",
+        "by": office.org.users["agent"],
+        "now": now,
+    }
     values.update(fields)
     return services.create_ticket(office.org.authority, **values)
 
@@ -62,18 +67,22 @@ def test_create_routes_and_sets_deadline_and_first_attempt(office, settings):
     assert len(texts) == 1 and ticket.number in texts[0]
 
 
-@pytest.mark.parametrize("urgency, due", [
-    (Urgency.NORMAL, at(2026, 6, 10, 15)),
-    (Urgency.URGENT, at(2026, 6, 8, 15)),
-    (Urgency.EMERGENCY, at(2026, 6, 8, 12)),
-])
+@pytest.mark.parametrize(
+    "urgency, due",
+    [
+        (Urgency.NORMAL, at(2026, 6, 10, 15)),
+        (Urgency.URGENT, at(2026, 6, 8, 15)),
+        (Urgency.EMERGENCY, at(2026, 6, 8, 12)),
+    ],
+)
 def test_deadline_by_urgency(office, urgency, due):
     assert create(office, urgency=urgency).due_at == due
 
 
 def test_deadlines_are_configurable_per_authority(office):
-    CallbackPolicy.objects.create(authority=office.org.authority, normal_working_days=5,
-                                  emergency_working_minutes=60)
+    CallbackPolicy.objects.create(
+        authority=office.org.authority, normal_working_days=5, emergency_working_minutes=60
+    )
     assert create(office).due_at == at(2026, 6, 15, 15)
     assert create(office, urgency=Urgency.EMERGENCY).due_at == at(2026, 6, 8, 11)
 
@@ -90,20 +99,25 @@ def test_landline_gets_no_sms(office, settings):
     assert sms_texts(settings) == []
 
 
-@pytest.mark.parametrize("phone", ["", "abc", "0000", "123", "+49 1", "069", "0151 2345678901234567890",
-                                   "+999 1234567", "<script>"])
+@pytest.mark.parametrize(
+    "phone",
+    ["", "abc", "0000", "123", "+49 1", "069", "0151 2345678901234567890", "+999 1234567", "<script>"],
+)
 def test_invalid_phone_numbers_are_refused_in_german(office, phone):
     with pytest.raises(InvalidPhone, match="gültige Telefonnummer"):
         create(office, phone=phone)
     assert not Ticket.objects.exists()
 
 
-@pytest.mark.parametrize("phone, e164", [
-    ("069 1234567", "+49691234567"),
-    ("(0151) 234 567 89", "+4915123456789"),
-    ("+43 1 5131234", "+4315131234"),
-    ("0049 30 12345678", "+493012345678"),
-])
+@pytest.mark.parametrize(
+    "phone, e164",
+    [
+        ("069 1234567", "+49691234567"),
+        ("(0151) 234 567 89", "+4915123456789"),
+        ("+43 1 5131234", "+4315131234"),
+        ("0049 30 12345678", "+493012345678"),
+    ],
+)
 def test_phone_numbers_are_normalised(office, phone, e164):
     assert create(office, phone=phone).phone == e164
 
@@ -125,8 +139,9 @@ def test_team_of_another_authority_is_refused(office):
 def test_not_reached_schedules_a_different_time_of_day_and_tells_the_caller(office, settings):
     ticket = create(office, email="erika@example.org")
     mail.outbox.clear()
-    first = services.log_attempt(ticket, Outcome.NOT_REACHED, by=office.org.users["caseworker"],
-                                 now=at(2026, 6, 8, 10, 5))
+    first = services.log_attempt(
+        ticket, Outcome.NOT_REACHED, by=office.org.users["caseworker"], now=at(2026, 6, 8, 10, 5)
+    )
     ticket.refresh_from_db()
     assert ticket.is_open and ticket.attempts_made == 1
     assert first.next_attempt_at == ticket.next_attempt_at
@@ -136,8 +151,9 @@ def test_not_reached_schedules_a_different_time_of_day_and_tells_the_caller(offi
     assert "12:15" in mail.outbox[0].body
     assert any("nicht erreicht" in text for text in sms_texts(settings))
 
-    second = services.log_attempt(ticket, Outcome.VOICEMAIL, by=office.org.users["caseworker"],
-                                  now=at(2026, 6, 8, 12, 20))
+    second = services.log_attempt(
+        ticket, Outcome.VOICEMAIL, by=office.org.users["caseworker"], now=at(2026, 6, 8, 12, 20)
+    )
     # both day parts tried: at least two hours from 10:05 and 12:20 by the clock → 14:30
     assert second.next_attempt_at == at(2026, 6, 8, 14, 30)
 
@@ -195,12 +211,15 @@ def test_reached_closes_the_ticket(office, outcome):
 def test_pause_and_resume_move_the_deadline_and_are_audited(office):
     ticket = create(office, urgency=Urgency.EMERGENCY)
     assert ticket.due_at == at(2026, 6, 8, 12)
-    services.pause_clock(ticket, "Bürgerin reicht Kontoauszug nach", by=office.org.users["caseworker"],
-                         now=at(2026, 6, 8, 10, 30))
+    services.pause_clock(
+        ticket,
+        "Bürgerin reicht Kontoauszug nach",
+        by=office.org.users["caseworker"],
+        now=at(2026, 6, 8, 10, 30),
+    )
     ticket.refresh_from_db()
     assert ticket.is_paused and ticket.due_at is None
-    services.resume_clock(ticket, "Unterlagen da", by=office.org.users["caseworker"],
-                          now=at(2026, 6, 9, 9))
+    services.resume_clock(ticket, "Unterlagen da", by=office.org.users["caseworker"], now=at(2026, 6, 9, 9))
     ticket.refresh_from_db()
     assert not ticket.is_paused and ticket.due_at == at(2026, 6, 9, 10, 30)
     pause = Pause.objects.get()
@@ -244,8 +263,9 @@ def test_paused_and_closed_tickets_are_not_escalated(office):
 
 
 def test_first_contact_keeps_no_personal_data(office):
-    services.log_first_contact(office.org.authority, agent=office.org.users["agent"], topic="Öffnungszeiten",
-                               now=MONDAY_10)
+    services.log_first_contact(
+        office.org.authority, agent=office.org.users["agent"], topic="Öffnungszeiten", now=MONDAY_10
+    )
     row = FirstContact.objects.get()
     assert row.topic == "Öffnungszeiten" and not Ticket.objects.exists()
     assert {f.name for f in FirstContact._meta.fields}.isdisjoint({"caller_name", "phone", "email"})
