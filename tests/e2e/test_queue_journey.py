@@ -276,7 +276,8 @@ def test_ticket_page_without_javascript(live_url, new_context):
     org = build_org()
     make_queue(org.location)
     kiosk = make_screen(org.location, Screen.Kind.KIOSK, name="Kiosk")
-    phone = new_context(java_script_enabled=False, **PHONE).new_page()
+    errors: list[str] = []
+    phone = open_page(new_context(java_script_enabled=False, **PHONE), errors)
 
     # The kiosk works without JavaScript as well (plain forms): two numbers.
     for number in ("A-001", "A-002"):
@@ -297,3 +298,4 @@ def test_ticket_page_without_javascript(live_url, new_context):
     expect(refresh).to_have_attribute("content", "30")
     # Nothing claims a live connection.
     expect(phone.locator(".ticket-page")).not_to_have_attribute("data-connected", "true")
+    assert not errors, errors
