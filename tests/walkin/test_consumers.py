@@ -59,6 +59,11 @@ def test_display_gets_a_snapshot_then_each_call_and_recall(place):
         await db(services.recall)(waiting, worker)
         recall = await display.receive_json_from(timeout=5)
         assert recall["event"] == "recall" and recall["state"]["calls"][0]["ticket"] == waiting.label
+        # Answered: the displays update without a gong, and the call is no longer "waiting"
+        # (so the display does not repeat it).
+        await db(services.start)(waiting, worker)
+        state = await display.receive_json_from(timeout=5)
+        assert state["event"] == "state" and state["state"]["calls"][0]["waiting"] is False
         await display.send_json_to({"type": "ping"})
         assert await display.receive_json_from(timeout=5) == {"event": "pong"}
         await display.disconnect()

@@ -39,16 +39,30 @@ def queue_changed(queue_id: int) -> None:
     transaction.on_commit(lambda: _send(queue_group(queue_id), {"type": "queue.changed"}))
 
 
+def _display_push(location_id: int, event: str, ticket_id: int) -> None:
+    from .models import Screen
+    from .queries import display_state
+
+    longest = Screen.objects.filter(location_id=location_id, kind=Screen.Kind.DISPLAY, is_active=True) \
+        .order_by("-recent_count").values_list("recent_count", flat=True).first()
+    state = display_state(location_id, limit=longest or 6)
+    _send(display_group(location_id), {"type": "display.update", "event": event, "ticket": ticket_id,
+                                       "state": state})
+
+
 def called(ticket, *, repeat: bool) -> None:
     """A ticket was called (or called again): every display of the location shows it with a gong."""
     location_id, queue_id, ticket_id = ticket.queue.location_id, ticket.queue_id, ticket.pk
 
     def push() -> None:
-        from .queries import display_state
-
-        state = display_state(location_id)
-        _send(display_group(location_id), {"type": "display.update", "event": "recall" if repeat else "call",
-                                           "ticket": ticket_id, "state": state})
+        _display_push(location_id, "recall" if repeat else "call", ticket_id)
         _send(queue_group(queue_id), {"type": "queue.changed"})
 
     transaction.on_commit(push)
+
+
+def answered(ticket) -> None:
+    """A called ticket was started, finished, missed or handed over: displays update without a gong
+    (and do not repeat the call any more)."""
+    location_id, ticket_id = ticket.queue.location_id, ticket.pk
+    transaction.on_commit(lambda: _display_push(location_id, "state", ticket_id))

@@ -341,6 +341,7 @@ def mark_missed(ticket: Ticket | int, user: User, *, now: datetime | None = None
         current.save(update_fields=["status"])
         _event(current, Event.MISSED, now, user=user, room=current.room)
         live.queue_changed(current.queue_id)
+        live.answered(current)
     return current
 
 
@@ -353,6 +354,7 @@ def start(ticket: Ticket | int, user: User, *, now: datetime | None = None) -> T
         current.save(update_fields=["status", "started_at"])
         _event(current, Event.STARTED, now, user=user, room=current.room)
         live.queue_changed(current.queue_id)
+        live.answered(current)
     return current
 
 
@@ -376,6 +378,7 @@ def finish(ticket: Ticket | int, user: User, *, now: datetime | None = None) -> 
             with contextlib.suppress(BookingError):
                 appointment_services.complete_appointment(current.appointment_id)
         live.queue_changed(current.queue_id)
+        live.answered(current)
     return current
 
 
@@ -407,6 +410,7 @@ def hand_over(ticket: Ticket | int, user: User, *, queue: Queue, room: Room | No
         _event(current, Event.HANDED_OVER, now, user=user, room=room, note=note)
         live.queue_changed(old_queue)
         live.queue_changed(queue.pk)
+        live.answered(current)
     return current
 
 

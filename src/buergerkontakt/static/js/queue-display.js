@@ -72,17 +72,20 @@
       list.appendChild(row);
     });
   }
+  var latest = { calls: [] };
   window.bkLiveSocket(root.dataset.ws, {
     online: function (up) { root.dataset.connected = String(up); offline.hidden = up; },
     message: function (data) {
+      latest = data.state;
       render(data.state);
       if (data.event === "call" || data.event === "recall") {
         highlight();
         clearTimeout(repeatTimer);
         if (repeatSeconds > 0) {
           var shown = data.state.calls.length ? data.state.calls[0].id : null;
+          // Repeat once, only if this call is still the newest and nobody has answered it.
           repeatTimer = setTimeout(function () {
-            var calls = (data.state.calls || []);
+            var calls = latest.calls || [];
             if (calls.length && calls[0].id === shown && calls[0].waiting) { highlight(); }
           }, repeatSeconds * 1000);
         }
