@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "buergerkontakt.waitlist",
     "buergerkontakt.walkin",
     "buergerkontakt.callbacks",
+    "buergerkontakt.alarms",
 ]
 
 MIDDLEWARE = [
@@ -345,3 +346,16 @@ RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
 # Look-ups of a ticket status (wrong tokens count too) per client IP address.
 RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
                                      env_int("RATE_CALLBACK_STATUS_PER_IP_SECONDS", 600))
+
+# --- Silent alarm -------------------------------------------------------------------------------
+# Seconds in which the trigger can take back a mistaken alarm (it is sent at once regardless).
+ALARM_GRACE_SECONDS = env_int("ALARM_GRACE_SECONDS", 10)
+# Seconds without any confirmed receipt before the alarm widens (floor → building → security) and
+# goes out on the fallback channel (SMS gateway).
+ALARM_ESCALATE_SECONDS = env_int("ALARM_ESCALATE_SECONDS", 5)
+# Clients heartbeat every ALARM_HEARTBEAT_SECONDS; a workstation silent for ALARM_OFFLINE_SECONDS
+# is shown offline (a killed client is noticed within this time).
+ALARM_HEARTBEAT_SECONDS = env_int("ALARM_HEARTBEAT_SECONDS", 10)
+ALARM_OFFLINE_SECONDS = env_int("ALARM_OFFLINE_SECONDS", 25)
+# Keyboard shortcut raising a level-2 alarm on every staff page (KeyboardEvent notation).
+ALARM_SHORTCUT = env("ALARM_SHORTCUT", "Control+Alt+A")

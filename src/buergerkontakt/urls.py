@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("mitarbeiter/termine/", include("buergerkontakt.appointments.staff_urls")),
+    path("mitarbeiter/alarm/", include("buergerkontakt.alarms.urls")),
     path("mitarbeiter/aufruf/", include("buergerkontakt.walkin.staff_urls")),
     path("mitarbeiter/rueckrufe/", include("buergerkontakt.callbacks.staff_urls")),
     path("wartenummer/", include("buergerkontakt.walkin.urls")),

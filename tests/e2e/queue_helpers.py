@@ -24,8 +24,10 @@ from tests.factories import PASSWORD
 
 KEY_HEX = "3132333435363738393031323334353637383930"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-# While the server is down, Chromium reports the refused reconnects as console errors.
-OUTAGE = re.compile(r"WebSocket connection to .* failed|ERR_CONNECTION_REFUSED")
+# While the server is down, Chromium reports the refused reconnects as console errors, and htmx
+# logs the failed refresh of the staff pages' waiting list.
+OUTAGE = re.compile(r"WebSocket connection to .* failed|ERR_CONNECTION_REFUSED"
+                    r"|htmx:sendError|htmx:afterRequest")
 
 
 def enable_totp(user: User) -> None:

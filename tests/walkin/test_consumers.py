@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from buergerkontakt.asgi import application
 from buergerkontakt.walkin import services
 from buergerkontakt.walkin.models import Screen
+from tests.asyncrun import run_async
 
 from .builders import make_queue, make_screen
 
@@ -21,7 +21,7 @@ db = database_sync_to_async
 
 
 def run(scenario):
-    return async_to_sync(scenario)()
+    return run_async(scenario)
 
 
 async def connect(path: str, headers=ORIGIN):

@@ -11,4 +11,6 @@ def platform(request):
         "is_staff_member": staff,
         "user_roles": roles_of(user) if staff else set(),
         "debug": settings.DEBUG,
+        "alarm_shortcut": settings.ALARM_SHORTCUT,
+        "alarm_heartbeat": settings.ALARM_HEARTBEAT_SECONDS,
     }

@@ -1,6 +1,6 @@
 /* A WebSocket that stays connected: reconnects with backoff after a drop or a server restart,
-   and notices a silently dead connection by a ping that gets no pong. Used by the call display
-   and the live ticket page. */
+   and notices a silently dead connection by a ping that gets no pong. Used by the call display,
+   the live ticket page and the alarm client (whose pings are the workstation's heartbeat). */
 (function () {
   "use strict";
   window.bkLiveSocket = function (path, handlers) {
@@ -17,7 +17,7 @@
           socket.send(JSON.stringify({ type: "ping" }));
           clearTimeout(pongTimer);
           pongTimer = setTimeout(function () { socket.close(); }, 8000);
-        }, 15000);
+        }, (handlers.pingSeconds || 15) * 1000);
       };
       socket.onmessage = function (event) {
         var data = JSON.parse(event.data);
@@ -34,6 +34,12 @@
       };
     }
     connect();
-    return { stop: function () { stopped = true; if (socket) { socket.close(); } } };
+    return {
+      stop: function () { stopped = true; if (socket) { socket.close(); } },
+      send: function (data) {
+        if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(data)); return true; }
+        return false;
+      }
+    };
   };
 })();

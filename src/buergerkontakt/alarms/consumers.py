@@ -1,0 +1,154 @@
+"""``ws/alarm/``: the alarm connection every staff page keeps open.
+
+Only signed-in staff (with the second factor when required) connect; a workstation identifies
+itself by its device cookie. On connect the client gets every active alarm it must see; it confirms
+receipt of each alarm automatically, answers "Ich komme" / "Vor Ort", raises, withdraws and resolves
+alarms over the same connection, and heartbeats (``ping``) so the security console sees it online.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from buergerkontakt.core.models import Role
+from buergerkontakt.core.permissions import has_role, is_staff_member
+
+from . import queries, services
+from .live import security_group, user_group
+
+DEVICE_COOKIE = "bk_workstation"
+FORBIDDEN = 4403
+
+
+def _allowed(scope) -> bool:
+    user = scope.get("user")
+    if user is None or not user.is_authenticated or not user.is_active or not user.authority_id:
+        return False
+    if settings.REQUIRE_2FA and not scope.get("session", {}).get("otp_device_id"):
+        return False
+    return is_staff_member(user)
+
+
+def _hello(user, workstation) -> dict:
+    received, own = queries.active_for(user)
+    return {
+        "event": "hello",
+        "alarms": received,
+        "own": own,
+        "reach": queries.reachable(user, workstation),
+        "registered": workstation is not None,
+        "security_locations": _security_locations(user),
+    }
+
+
+def _security_locations(user) -> list[int]:
+    from buergerkontakt.core.models import Location
+
+    return [
+        loc.pk
+        for loc in Location.objects.filter(authority_id=user.authority_id)
+        if has_role(user, Role.SECURITY, obj=loc)
+    ]
+
+
+class AlarmConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        if not await database_sync_to_async(_allowed)(self.scope):
+            await self.close(code=FORBIDDEN)
+            return
+        self.user = self.scope["user"]
+        token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
+        self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
+        self.groups_joined = [user_group(self.user.pk)]
+        hello = await database_sync_to_async(_hello)(self.user, self.workstation)
+        self.groups_joined += [security_group(pk) for pk in hello["security_locations"]]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        if self.workstation:
+            await database_sync_to_async(services.connected)(self.workstation.pk, self.user)
+        await self.send_json(hello)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "workstation", None):
+            await database_sync_to_async(services.disconnected)(self.workstation.pk)
+
+    # --- from the client --------------------------------------------------------------------------------
+    async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ping":
+            if self.workstation:
+                await database_sync_to_async(services.heartbeat)(self.workstation.pk)
+            await self.send_json({"event": "pong"})
+            return
+        try:
+            if kind == "received":
+                await database_sync_to_async(services.confirm_receipt)(int(content["alarm"]), self.user)
+            elif kind == "respond":
+                await database_sync_to_async(services.respond)(
+                    int(content["alarm"]), self.user, str(content.get("response", ""))
+                )
+            elif kind == "raise":
+                alarm = await database_sync_to_async(services.raise_alarm)(
+                    self.user, level=int(content.get("level", 2)), workstation=self.workstation
+                )
+                payload = await database_sync_to_async(queries.alarm_payload)(alarm.pk)
+                await self.send_json(
+                    {"event": "raised", "alarm": payload, "grace": settings.ALARM_GRACE_SECONDS}
+                )
+                asyncio.get_running_loop().create_task(watch(alarm.pk))
+            elif kind == "withdraw":
+                await database_sync_to_async(services.withdraw)(int(content["alarm"]), self.user)
+            elif kind == "resolve":
+                await database_sync_to_async(services.resolve)(int(content["alarm"]), self.user)
+            else:
+                await self.send_json({"event": "error", "message": _("Unbekannte Nachricht.")})
+        except services.AlarmError as exc:
+            await self.send_json({"event": "error", "message": exc.message})
+        except (KeyError, TypeError, ValueError):
+            await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
+
+    # --- from the server ---------------------------------------------------------------------------------
+    async def alarm_raised(self, message):
+        alarm = message["alarm"]
+        await self.send_json(
+            {
+                "event": "alarm",
+                "alarm": alarm,
+                "role": message["role"],
+                "instruction": queries.instruction(alarm["level"], message["role"], alarm["room"]),
+            }
+        )
+
+    async def alarm_responses(self, message):
+        await self.send_json(
+            {"event": "responses", "alarm": message["alarm"], "responders": message["responders"]}
+        )
+
+    async def alarm_ended(self, message):
+        await self.send_json({"event": "ended", "alarm": message["alarm"], "status": message["status"]})
+
+    async def alarm_nobody(self, message):
+        await self.send_json({"event": "nobody", "alarm": message["alarm"]})
+
+    async def alarm_changed(self, message):
+        await self.send_json({"event": "console", "alarm": message["alarm"]})
+
+
+async def watch(alarm_id: int) -> None:
+    """Escalate in this process a few seconds after raising, circle by circle, while nobody has
+    confirmed receipt (the periodic task is the safety net if this process dies)."""
+    for _circle in range(3):
+        await asyncio.sleep(settings.ALARM_ESCALATE_SECONDS)
+        await database_sync_to_async(services.escalate)(alarm_id)
+        if not await database_sync_to_async(services.needs_escalation)(alarm_id):
+            return

@@ -1,0 +1,196 @@
+"""Silent alarm: registered workstations, alarms, per-recipient deliveries and the timeline.
+
+An alarm is stored before anything is sent; each recipient's delivery row records when it was
+sent, when the recipient's client confirmed receipt (latency measured on the server's clock) and
+the answer ("Ich komme", "Vor Ort"). Every step is a TimelineEvent, the basis of the incident
+report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from buergerkontakt.core.models import Authority, Location, Room
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Workstation(models.Model):
+    """A staff PC/browser registered to a room; identified by a device token kept in a cookie."""
+
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", verbose_name=_("Behörde")
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="workstations", verbose_name=_("Raum")
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("registriert von"),
+    )
+    registered_at = models.DateTimeField(_("registriert am"), auto_now_add=True)
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("zuletzt angemeldet"),
+    )
+    last_seen_at = models.DateTimeField(_("zuletzt erreichbar"), null=True, blank=True)
+    connections = models.PositiveSmallIntegerField(_("offene Verbindungen"), default=0)
+    offline_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Arbeitsplatz (Alarm)")
+        verbose_name_plural = _("Arbeitsplätze (Alarm)")
+        ordering = ["room__floor__location", "room__floor__level", "room__number", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.room.number})"
+
+    def permission_scope(self):
+        return self.room
+
+
+class Level(models.IntegerChoices):
+    WITNESS = 1, _("Stufe 1 – verbale Aggression: Zeugen")
+    SECURITY = 2, _("Stufe 2 – Bedrohung, Gewalt: Sicherheitsdienst")
+    LOCKDOWN = 3, _("Stufe 3 – Waffe, Amok, Geiselnahme: Polizei")
+
+
+class Alarm(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("aktiv")
+        WITHDRAWN = "withdrawn", _("zurückgenommen (Fehlalarm)")
+        RESOLVED = "resolved", _("beendet (Entwarnung)")
+
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Standort")
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Raum"))
+    workstation = models.ForeignKey(
+        Workstation, on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ausgelöst von")
+    )
+    level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices, default=Level.SECURITY)
+    status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    is_drill = models.BooleanField(_("Probealarm"), default=False)
+    raised_at = models.DateTimeField(_("ausgelöst um"))
+    circle = models.PositiveSmallIntegerField(
+        _("Kreis"), default=1, help_text=_("1 = erster Kreis, 2 = Etage, 3 = ganzes Gebäude")
+    )
+    escalated_at = models.DateTimeField(_("ausgeweitet um"), null=True, blank=True)
+    fallback_sent_at = models.DateTimeField(_("Ersatzkanal um"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("beendet um"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("beendet von"),
+    )
+
+    class Meta:
+        verbose_name = _("Alarm")
+        verbose_name_plural = _("Alarme")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["location", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} – {self.room.number} ({self.raised_at:%d.%m.%Y %H:%M})"
+
+    def permission_scope(self):
+        return self.location
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Delivery(models.Model):
+    class Response(models.TextChoices):
+        NONE = "", _("keine")
+        COMING = "coming", _("Ich komme")
+        ON_SITE = "on_site", _("Vor Ort")
+
+    class Role(models.TextChoices):
+        NEIGHBOUR = "neighbour", _("Nachbarraum")
+        SECURITY = "security", _("Sicherheitsdienst")
+        LEAD = "lead", _("Teamleitung")
+        MANAGEMENT = "management", _("Standortleitung")
+        FLOOR = "floor", _("Etage")
+        BUILDING = "building", _("Gebäude")
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=12, choices=Role.choices)
+    circle = models.PositiveSmallIntegerField(default=1)
+    sent_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    latency_ms = models.FloatField(null=True, blank=True)
+    response = models.CharField(max_length=10, choices=Response.choices, default="", blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zustellung")
+        verbose_name_plural = _("Zustellungen")
+        constraints = [models.UniqueConstraint(fields=["alarm", "user"], name="delivery_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} → {self.user_id}"
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("ausgelöst")
+        SENT = "sent", _("gesendet")
+        RECEIVED = "received", _("empfangen")
+        COMING = "coming", _("„Ich komme“")
+        ON_SITE = "on_site", _("„Vor Ort“")
+        ESCALATED = "escalated", _("ausgeweitet")
+        FALLBACK = "fallback", _("Ersatzkanal (SMS)")
+        NOBODY = "nobody", _("niemand erreicht")
+        WITHDRAWN = "withdrawn", _("zurückgenommen")
+        RESOLVED = "resolved", _("Entwarnung")
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Zeitleiste")
+        verbose_name_plural = _("Zeitleiste")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.get_kind_display()}"
+
+
+ACTIVE_Q = Q(status=Alarm.Status.ACTIVE)

@@ -1,0 +1,340 @@
+"""The silent alarm's public write API: register workstations, raise, confirm receipt, respond,
+withdraw, resolve, escalate, supervise.
+
+The alarm and its deliveries are committed *before* anything is pushed (``live.fan_out`` runs on
+commit), so a crash after the push can never lose an alarm, and a client that reconnects is shown
+every active alarm from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Q, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buergerkontakt.core.models import Role, Room, User
+from buergerkontakt.core.permissions import has_role
+from buergerkontakt.notifications.sms import send_sms
+
+from . import live, recipients
+from .models import Alarm, Delivery, Level, TimelineEvent, Workstation, hash_token, new_device_token
+
+Kind = TimelineEvent.Kind
+
+
+class AlarmError(Exception):
+    def __init__(self, message: str, status_code: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _event(alarm: Alarm, kind: str, now: datetime, user: User | None = None, detail: str = "") -> None:
+    TimelineEvent.objects.create(alarm=alarm, kind=kind, at=now, user=user, detail=detail[:300])
+
+
+# --- workstations -------------------------------------------------------------------------------------
+def register_workstation(user: User, room: Room, name: str) -> tuple[Workstation, str]:
+    """Register this browser/PC to a room; returns the workstation and its device token (shown once,
+    kept in a cookie)."""
+    if room.floor.location.authority_id != user.authority_id:
+        raise AlarmError(_("Der Raum gehört nicht zu Ihrer Behörde."))
+    name = " ".join((name or "").split())[:120] or f"{room.number}"
+    token = new_device_token()
+    workstation = Workstation.objects.create(
+        authority_id=user.authority_id,
+        room=room,
+        name=name,
+        token_hash=hash_token(token),
+        registered_by=user,
+        last_user=user,
+    )
+    return workstation, token
+
+
+def workstation_for(token: str | None, user: User | None = None) -> Workstation | None:
+    if not token:
+        return None
+    ws = (
+        Workstation.objects.filter(token_hash=hash_token(token), is_active=True)
+        .select_related("room__floor__location")
+        .first()
+    )
+    if ws is None or (user is not None and ws.authority_id != user.authority_id):
+        return None
+    return ws
+
+
+def connected(workstation_id: int, user: User, now: datetime | None = None) -> None:
+    now = _now(now)
+    Workstation.objects.filter(pk=workstation_id).update(
+        last_seen_at=now, last_user=user, offline_warned_at=None, connections=F("connections") + 1
+    )
+
+
+def heartbeat(workstation_id: int, now: datetime | None = None) -> None:
+    Workstation.objects.filter(pk=workstation_id).update(last_seen_at=_now(now))
+
+
+def disconnected(workstation_id: int) -> None:
+    Workstation.objects.filter(pk=workstation_id).update(
+        connections=Case(When(connections__gt=0, then=F("connections") - 1), default=0)
+    )
+
+
+def is_online(workstation: Workstation, now: datetime | None = None) -> bool:
+    limit = timedelta(seconds=settings.ALARM_OFFLINE_SECONDS)
+    return bool(workstation.last_seen_at and _now(now) - workstation.last_seen_at <= limit)
+
+
+# --- raising ------------------------------------------------------------------------------------------
+def alarm_room(user: User, workstation: Workstation | None) -> Room:
+    room = workstation.room if workstation else user.workstation_room
+    if room is None:
+        raise AlarmError(
+            _(
+                "Ihr Arbeitsplatz ist keinem Raum zugeordnet. Bitte registrieren Sie ihn, damit "
+                "ein Alarm Sie findet."
+            ),
+            409,
+        )
+    return room
+
+
+def raise_alarm(
+    user: User,
+    *,
+    level: int = Level.SECURITY,
+    workstation: Workstation | None = None,
+    drill: bool = False,
+    room: Room | None = None,
+    now: datetime | None = None,
+) -> Alarm:
+    """Store the alarm and its deliveries, then (after commit) push it, nearest circle first."""
+    now = _now(now)
+    if level not in Level.values:
+        raise AlarmError(_("Unbekannte Alarmstufe."))
+    if not user.authority_id:
+        raise AlarmError(_("Nur Mitarbeitende einer Behörde können einen Alarm auslösen."), 403)
+    room = room or alarm_room(user, workstation)
+    chosen = recipients.initial(room, level, user)
+    with transaction.atomic():
+        alarm = Alarm.objects.create(
+            authority_id=user.authority_id,
+            location_id=room.floor.location_id,
+            room=room,
+            workstation=workstation,
+            raised_by=user,
+            level=level,
+            is_drill=drill,
+            raised_at=now,
+            circle=2 if any(r.circle == 2 for r in chosen) else 1,
+        )
+        _event(alarm, Kind.RAISED, now, user, detail=_("Probealarm") if drill else "")
+        Delivery.objects.bulk_create(
+            [
+                Delivery(alarm=alarm, user_id=r.user_id, role=r.role, circle=r.circle, sent_at=now)
+                for r in chosen
+            ]
+        )
+        _event(alarm, Kind.SENT, now, detail=_("%(count)s Empfänger") % {"count": len(chosen)})
+        if not chosen:
+            _event(
+                alarm, Kind.NOBODY, now, detail=_("Für diesen Raum ist niemand als Empfänger eingerichtet.")
+            )
+        live.fan_out(alarm.pk, chosen)
+    return alarm
+
+
+# --- recipients' answers ------------------------------------------------------------------------------
+def confirm_receipt(alarm_id: int, user: User, *, now: datetime | None = None) -> Delivery | None:
+    """The recipient's client got the alarm (sent automatically); stores the delivery latency once."""
+    now = _now(now)
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(alarm_id=alarm_id, user=user).first()
+        if delivery is None or delivery.received_at is not None:
+            return delivery
+        delivery.received_at = now
+        delivery.latency_ms = max(0.0, (now - delivery.sent_at).total_seconds() * 1000)
+        delivery.save(update_fields=["received_at", "latency_ms"])
+        _event(delivery.alarm, Kind.RECEIVED, now, user, detail=f"{delivery.latency_ms:.0f} ms")
+    return delivery
+
+
+def respond(alarm_id: int, user: User, response: str, *, now: datetime | None = None) -> Delivery:
+    """ "Ich komme" / "Vor Ort" – shown discreetly on the trigger's screen."""
+    now = _now(now)
+    if response not in (Delivery.Response.COMING, Delivery.Response.ON_SITE):
+        raise AlarmError(_("Unbekannte Rückmeldung."))
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("alarm")
+            .filter(alarm_id=alarm_id, user=user)
+            .first()
+        )
+        if delivery is None:
+            raise AlarmError(_("Dieser Alarm ist nicht an Sie gegangen."), 404)
+        if not delivery.alarm.is_active:
+            raise AlarmError(_("Dieser Alarm ist bereits beendet."), 409)
+        if delivery.received_at is None:
+            delivery.received_at = now
+            delivery.latency_ms = max(0.0, (now - delivery.sent_at).total_seconds() * 1000)
+        delivery.response, delivery.responded_at = response, now
+        delivery.save(update_fields=["received_at", "latency_ms", "response", "responded_at"])
+        _event(delivery.alarm, response, now, user)
+        live.responses_changed(delivery.alarm)
+    return delivery
+
+
+# --- ending -------------------------------------------------------------------------------------------
+def _locked_active(alarm: Alarm | int) -> Alarm:
+    pk = alarm.pk if isinstance(alarm, Alarm) else alarm
+    current = Alarm.objects.select_for_update().filter(pk=pk).first()
+    if current is None:
+        raise AlarmError(_("Diesen Alarm gibt es nicht."), 404)
+    if not current.is_active:
+        raise AlarmError(_("Dieser Alarm ist bereits beendet."), 409)
+    return current
+
+
+def withdraw(alarm: Alarm | int, user: User, *, now: datetime | None = None) -> Alarm:
+    """A mistaken alarm is taken back by its trigger within the grace time."""
+    now = _now(now)
+    with transaction.atomic():
+        current = _locked_active(alarm)
+        if current.raised_by_id != user.pk:
+            raise AlarmError(_("Nur wer den Alarm ausgelöst hat, kann ihn zurücknehmen."), 403)
+        if now - current.raised_at > timedelta(seconds=settings.ALARM_GRACE_SECONDS):
+            raise AlarmError(_("Die Zeit zum Zurücknehmen ist abgelaufen. Bitte geben Sie Entwarnung."), 409)
+        current.status, current.ended_at, current.ended_by = Alarm.Status.WITHDRAWN, now, user
+        current.save(update_fields=["status", "ended_at", "ended_by"])
+        _event(current, Kind.WITHDRAWN, now, user)
+        live.ended(current)
+    return current
+
+
+def may_resolve(user: User, alarm: Alarm) -> bool:
+    return alarm.raised_by_id == user.pk or has_role(user, Role.SECURITY, obj=alarm.location)
+
+
+def resolve(alarm: Alarm | int, user: User, *, note: str = "", now: datetime | None = None) -> Alarm:
+    """All-clear (Entwarnung) by the trigger or security."""
+    now = _now(now)
+    with transaction.atomic():
+        current = _locked_active(alarm)
+        if not may_resolve(user, current):
+            raise AlarmError(
+                _("Entwarnung geben können nur die auslösende Person und der Sicherheitsdienst."), 403
+            )
+        current.status, current.ended_at, current.ended_by = Alarm.Status.RESOLVED, now, user
+        current.save(update_fields=["status", "ended_at", "ended_by"])
+        _event(current, Kind.RESOLVED, now, user, detail=note)
+        live.ended(current)
+    return current
+
+
+# --- escalation and supervision (background tasks, controllable clock) --------------------------------
+def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
+    """If nobody has confirmed receipt ``ALARM_ESCALATE_SECONDS`` after the last widening, widen the
+    circle (floor, then building and security) and send on the fallback channel. Returns the number
+    of new recipients (0: nothing to do)."""
+    now = _now(now)
+    wait = timedelta(seconds=settings.ALARM_ESCALATE_SECONDS)
+    with transaction.atomic():
+        pk = alarm.pk if isinstance(alarm, Alarm) else alarm
+        current = (
+            Alarm.objects.select_for_update().select_related("room__floor", "raised_by").filter(pk=pk).first()
+        )
+        if current is None or not current.is_active:
+            return 0
+        if current.deliveries.filter(received_at__isnull=False).exists():
+            return 0
+        if now - (current.escalated_at or current.raised_at) < wait:
+            return 0
+        already = set(current.deliveries.values_list("user_id", flat=True))
+        added: list = []
+        circle = current.circle
+        while not added and circle < 4:
+            circle += 1
+            added = recipients.widening(current.room, current.raised_by, circle, already)
+        first_escalation = current.escalated_at is None
+        current.circle, current.escalated_at = circle, now
+        if added:
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(alarm=current, user_id=r.user_id, role=r.role, circle=r.circle, sent_at=now)
+                    for r in added
+                ]
+            )
+            _event(
+                current,
+                Kind.ESCALATED,
+                now,
+                detail=_("Kreis %(circle)s: %(count)s weitere Empfänger")
+                % {"circle": circle, "count": len(added)},
+            )
+            live.fan_out(current.pk, added)
+        if first_escalation:
+            _fallback(current, now)
+        if not added:
+            _event(current, Kind.NOBODY, now, detail=_("Niemand hat den Empfang bestätigt."))
+            live.nobody_reached(current)
+        current.save(update_fields=["circle", "escalated_at", "fallback_sent_at"])
+        return len(added)
+
+
+def _fallback(alarm: Alarm, now: datetime) -> None:
+    """SMS/phone gateway to security with the room: works without any browser."""
+    phones = [
+        p
+        for p in User.objects.filter(
+            pk__in=recipients.role_holders(
+                Role.SECURITY, authority_id=alarm.authority_id, location_id=alarm.location_id
+            )
+        ).values_list("phone", flat=True)
+        if p
+    ]
+    text = _(
+        "ALARM Stufe %(level)s: %(location)s, Raum %(room)s (%(floor)s). Niemand hat den Alarm am PC "
+        "bestätigt."
+    ) % {
+        "level": alarm.level,
+        "location": alarm.location.name,
+        "room": alarm.room.number,
+        "floor": alarm.room.floor.name,
+    }
+    transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
+    alarm.fallback_sent_at = now
+    _event(alarm, Kind.FALLBACK, now, detail=_("%(count)s Rufnummern") % {"count": len(phones)})
+
+
+def needs_escalation(alarm_id: int) -> bool:
+    """Still active, nobody has confirmed receipt, and there is a wider circle left."""
+    alarm = Alarm.objects.filter(pk=alarm_id, status=Alarm.Status.ACTIVE, circle__lt=4).first()
+    return alarm is not None and not alarm.deliveries.filter(received_at__isnull=False).exists()
+
+
+def escalate_due(*, now: datetime | None = None) -> int:
+    """Background safety net: escalate every active alarm that is due."""
+    now = _now(now)
+    wait = timedelta(seconds=settings.ALARM_ESCALATE_SECONDS)
+    due = Alarm.objects.filter(
+        status=Alarm.Status.ACTIVE, circle__lt=4, raised_at__lte=now - wait
+    ).values_list("pk", flat=True)
+    return sum(escalate(pk, now=now) for pk in list(due))
+
+
+def offline_q(now: datetime | None = None) -> Q:
+    """Workstations not heard from within ``ALARM_OFFLINE_SECONDS`` (a killed client stops its
+    heartbeat; nothing else is needed to notice it)."""
+    limit = _now(now) - timedelta(seconds=settings.ALARM_OFFLINE_SECONDS)
+    return Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=limit)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alarms"
+
+urlpatterns = [
+    path("ausloesen/", views.raise_view, name="raise"),
+    path("arbeitsplatz/", views.register, name="register"),
+    path("sicherheit/", views.console, name="console"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/zeitleiste.csv", views.export, name="export"),
+    path("<int:pk>/entwarnung/", views.resolve, name="resolve"),
+]

@@ -1,0 +1,177 @@
+"""The alarm WebSocket with the real ASGI app and channel layer: trigger, automatic receipt with
+stored latency, "Ich komme" shown to the trigger, all-clear, reconnect shows active alarms, and who
+may not connect or receive."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
+
+from buergerkontakt.alarms import services
+from buergerkontakt.alarms.models import Alarm, Delivery
+from buergerkontakt.asgi import application
+from buergerkontakt.core.models import Role, Room
+from tests.asyncrun import run_async
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://localhost")
+db = database_sync_to_async
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.REQUIRE_2FA = False
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+def session_cookie(user, *, verified: bool = True) -> bytes:
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    if verified:
+        store["otp_device_id"] = "otp_totp.totpdevice/1"
+    store.create()
+    return f"{django_settings.SESSION_COOKIE_NAME}={store.session_key}".encode()
+
+
+async def connect(user=None, *, extra_cookie: str = "", verified: bool = True):
+    cookie = (await db(session_cookie)(user, verified=verified)) if user else b""
+    if extra_cookie:
+        cookie = cookie + b"; " + extra_cookie.encode() if cookie else extra_cookie.encode()
+    headers = [ORIGIN] + ([(b"cookie", cookie)] if cookie else [])
+    client = WebsocketCommunicator(application, "/ws/alarm/", headers=headers)
+    connected, code = await client.connect(timeout=5)
+    return client, connected, code
+
+
+async def next_event(client, event: str, timeout: float = 5):
+    while True:
+        message = await client.receive_json_from(timeout=timeout)
+        if message.get("event") == event:
+            return message
+
+
+@pytest.fixture
+def people(org):
+    neighbour_room = Room.objects.create(floor=org.room.floor, number="1.11")
+    org.room.neighbours.add(neighbour_room)
+    neighbour = make_user("nachbar", org.authority, Role.CASEWORKER, scope=org.team,
+                          workstation_room=neighbour_room)
+    stranger = make_user("fremd", org.other_authority, Role.CASEWORKER, workstation_room=neighbour_room)
+    return org.users["caseworker"], neighbour, org.users["security"], stranger
+
+
+def test_raise_receive_confirm_respond_and_resolve(people):
+    trigger, neighbour, security, stranger = people
+
+    async def scenario():
+        t, ok, _ = await connect(trigger)
+        n, ok2, _ = await connect(neighbour)
+        s, ok3, _ = await connect(security)
+        x, ok4, _ = await connect(stranger)
+        assert ok and ok2 and ok3 and ok4
+        for client in (t, n, s, x):
+            await next_event(client, "hello")
+        await t.send_json_to({"type": "raise", "level": 2})
+        raised = await next_event(t, "raised")
+        alarm_id = raised["alarm"]["id"]
+        assert raised["alarm"]["room"] == "1.10" and raised["grace"] == django_settings.ALARM_GRACE_SECONDS
+        for client, role in ((n, "neighbour"), (s, "security")):
+            got = await next_event(client, "alarm")
+            assert got["alarm"]["id"] == alarm_id and got["role"] == role
+            assert got["alarm"]["person"] == "Caseworker Test" and got["instruction"]
+            await client.send_json_to({"type": "received", "alarm": alarm_id})
+        assert (await next_event(s, "console"))["alarm"] == alarm_id
+        await n.send_json_to({"type": "respond", "alarm": alarm_id, "response": "coming"})
+        coming = await next_event(t, "responses")
+        assert [r["name"] for r in coming["responders"]] == ["Nachbar Test"]
+        # Another authority's staff in the same corridor hears nothing.
+        assert await x.receive_nothing(timeout=0.3)
+        # Someone else cannot withdraw; security gives the all-clear.
+        await n.send_json_to({"type": "withdraw", "alarm": alarm_id})
+        assert "Nur wer den Alarm ausgelöst hat" in (await next_event(n, "error"))["message"]
+        await s.send_json_to({"type": "resolve", "alarm": alarm_id})
+        ended = await next_event(t, "ended")
+        assert ended == {"event": "ended", "alarm": alarm_id, "status": "resolved"}
+        assert (await next_event(n, "ended"))["alarm"] == alarm_id
+        for client in (t, n, s, x):
+            await client.disconnect()
+        return alarm_id
+
+    alarm_id = run_async(scenario)
+    received = Delivery.objects.filter(alarm_id=alarm_id, received_at__isnull=False)
+    assert received.count() == 2 and all(d.latency_ms is not None and d.latency_ms >= 0 for d in received)
+    assert Alarm.objects.get(pk=alarm_id).status == Alarm.Status.RESOLVED
+
+
+def test_reconnecting_client_is_shown_every_active_alarm(people):
+    trigger, neighbour, _security, _stranger = people
+    alarm = services.raise_alarm(trigger, level=1)
+
+    async def scenario():
+        n, ok, _ = await connect(neighbour)
+        assert ok
+        hello = await next_event(n, "hello")
+        assert [a["alarm"]["id"] for a in hello["alarms"]] == [alarm.pk]
+        t, _, _ = await connect(trigger)
+        assert [a["alarm"]["id"] for a in (await next_event(t, "hello"))["own"]] == [alarm.pk]
+        await n.disconnect()
+        await t.disconnect()
+
+    run_async(scenario)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "unverified", "professional"])
+def test_who_may_not_connect(org, who):
+    async def scenario():
+        if who == "anonymous":
+            _, ok, code = await connect(None)
+        elif who == "citizen":
+            _, ok, code = await connect(await db(make_user)("buerger", None))
+        elif who == "unverified":
+            django_settings.REQUIRE_2FA = True
+            _, ok, code = await connect(org.users["caseworker"], verified=False)
+        else:
+            _, ok, code = await connect(org.users["professional"])
+        assert not ok and code == 4403
+
+    run_async(scenario)
+
+
+def test_heartbeat_keeps_a_registered_workstation_online(people, settings):
+    trigger = people[0]
+    workstation, token = services.register_workstation(trigger, trigger.workstation_room, "PC")
+
+    async def scenario():
+        t, ok, _ = await connect(trigger, extra_cookie=f"bk_workstation={token}")
+        assert ok
+        hello = await next_event(t, "hello")
+        assert hello["registered"] is True
+        await t.send_json_to({"type": "ping"})
+        assert await next_event(t, "pong") == {"event": "pong"}
+        await t.disconnect()
+
+    run_async(scenario)
+    workstation.refresh_from_db()
+    assert workstation.last_seen_at is not None and workstation.connections == 0
+
+
+def test_bad_messages_get_german_errors(people):
+    async def scenario():
+        t, _, _ = await connect(people[0])
+        await next_event(t, "hello")
+        for message, text in (({"type": "raise", "level": 7}, "Unbekannte Alarmstufe"),
+                              ({"type": "respond"}, "Unvollständige Nachricht"),
+                              ({"type": "resolve", "alarm": 999999}, "gibt es nicht"),
+                              ({"type": "hack"}, "Unbekannte Nachricht")):
+            await t.send_json_to(message)
+            assert text in (await next_event(t, "error"))["message"]
+        await t.disconnect()
+
+    run_async(scenario)
+    assert not Alarm.objects.exists()
