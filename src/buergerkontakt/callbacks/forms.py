@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import phones
@@ -206,8 +204,9 @@ class CitizenRequestForm(CallerFields):
         super().__init__(*args, **kwargs)
         self.windows = {w.start.isoformat(): w for w in windows}
         self.fields["window"].choices = [
-            (key, f"{timezone.localtime(w.start):%d.%m.} {timezone.localtime(w.start):%H:%M}–"
-                  f"{timezone.localtime(w.end):%H:%M}") for key, w in self.windows.items()]
+            (key, f"{formats.date_format(timezone.localtime(w.start), 'D d.m.')} "
+                  f"{timezone.localtime(w.start):%H:%M}–{timezone.localtime(w.end):%H:%M}")
+            for key, w in self.windows.items()]
         self.fields["name"].required = True
         self.fields["name"].error_messages["required"] = _("Bitte geben Sie Ihren Namen an.")
         self.fields["name"].help_text = _("Vor- und Nachname")
@@ -227,10 +226,3 @@ class CitizenRequestForm(CallerFields):
         key = self.cleaned_data.get("window")
         return self.windows.get(key) if key else None
 
-
-def parse_start(value: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
-    return moment if timezone.is_aware(moment) else None

@@ -112,10 +112,11 @@ class Window:
     end: datetime
 
 
-def callback_windows(team: Team, *, now: datetime | None = None, days: int = 7,
-                     length: timedelta = timedelta(hours=1)) -> list[Window]:
+def callback_windows(team: Team, *, now: datetime | None = None, days: int = 5,
+                     length: timedelta = timedelta(hours=2)) -> list[Window]:
     """Windows a citizen can choose online: the team's callback hours of the next ``days`` working
-    days, cut into pieces of ``length``, starting at least one hour from now."""
+    days, cut into pieces of ``length`` (a rest of at least an hour is a window of its own),
+    starting at least one hour from now."""
     moment = _now(now)
     calendar = hours.calendar_for(team, HoursKind.CALLBACK, today=timezone.localtime(moment).date())
     earliest = moment + timedelta(hours=1)
@@ -127,10 +128,11 @@ def callback_windows(team: Team, *, now: datetime | None = None, days: int = 7,
             break
         seen_days.add(day)
         start = window.start
-        while start + length <= window.end:
-            if start >= earliest:
-                result.append(Window(start, start + length))
-            start += length
+        while start < window.end:
+            end = min(start + length, window.end)
+            if start >= earliest and end - start >= timedelta(hours=1):
+                result.append(Window(start, end))
+            start = end
     return result
 
 

@@ -133,6 +133,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         ticket.warning = (ticket.is_open and not ticket.overdue and ticket.warn_at is not None
                           and ticket.warn_at <= now)
         ticket.phone_display = phones.display(ticket.phone)
+        ticket.attempt_due = ticket.next_attempt_at is not None and ticket.next_attempt_at <= now
     query = request.GET.urlencode()
     context = {"tickets": tickets, "teams": teams, "view": view, "team": team, "closed": closed,
                "updated": timezone.localtime(now), "refresh_url": reverse("callbacks_staff:worklist")

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         w(f"  Terminkalender (Team)  {base}/mitarbeiter/termine/")
         w(f"  Aufrufen (Schalter)    {base}/mitarbeiter/aufruf/")
         w(f"  Empfang (Wartenummern) {base}/mitarbeiter/aufruf/empfang/")
+        w(f"  Rückrufe (Telefonzentrale) {base}/mitarbeiter/rueckrufe/")
+        w(f"  Rückruf anfordern      {base}/rueckruf/")
         for label, url in demo_screen_urls(base):
             w(f"  {label}: {url}")
         w(f"  Anmeldung Mitarbeitende {base}/anmelden/")
