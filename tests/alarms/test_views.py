@@ -1,0 +1,99 @@
+"""Alarm pages: raising without JavaScript, registering a workstation (device cookie), the
+security console per role, the timeline and its CSV export only for trigger and security."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from buergerkontakt.alarms import services
+from buergerkontakt.alarms.models import Alarm, Workstation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_2fa(settings):
+    settings.REQUIRE_2FA = False
+
+
+def test_alarm_bar_on_staff_pages_only(client, org):
+    assert 'data-alarm-client' not in client.get("/").text
+    client.force_login(org.users["caseworker"])
+    page = client.get(reverse("core:staff_home")).text
+    assert 'data-alarm-client' in page and 'aria-keyshortcuts="Control+Alt+A"' in page
+
+
+def test_raise_without_javascript(client, org):
+    client.force_login(org.users["caseworker"])
+    response = client.post(reverse("alarms:raise"), {"level": "2", "next": "/mitarbeiter/"})
+    assert response.status_code == 302 and response["Location"] == "/mitarbeiter/"
+    alarm = Alarm.objects.get()
+    assert (alarm.level, alarm.room, alarm.raised_by) == (2, org.room, org.users["caseworker"])
+    response = client.post(reverse("alarms:raise"), {"level": "9", "next": "https://evil.example/"})
+    assert response["Location"] == "/mitarbeiter/" and Alarm.objects.count() == 1
+
+
+def test_raise_without_room_is_refused_with_a_reason(client, org):
+    client.force_login(org.users["teamlead"])  # no workstation room
+    response = client.post(reverse("alarms:raise"), {"level": "2"}, follow=True)
+    assert "keinem Raum zugeordnet" in response.text and not Alarm.objects.exists()
+
+
+def test_citizens_and_anonymous_cannot_raise(client, org):
+    assert client.post(reverse("alarms:raise"), {"level": "2"}).status_code == 302  # to the login
+    client.force_login(org.users["professional"])
+    assert client.post(reverse("alarms:raise"), {"level": "2"}).status_code == 403
+    assert not Alarm.objects.exists()
+
+
+def test_register_workstation_sets_the_device_cookie(client, org):
+    client.force_login(org.users["caseworker"])
+    assert client.get(reverse("alarms:register")).status_code == 200
+    response = client.post(reverse("alarms:register"), {"room": "abc"})
+    assert response.status_code == 400 and "Bitte wählen Sie einen Raum aus der Liste." in response.text
+    response = client.post(reverse("alarms:register"), {"room": org.room.pk, "name": "PC links"})
+    assert response.status_code == 302
+    token = response.cookies["bk_workstation"]
+    assert token["httponly"] and len(token.value) > 30
+    workstation = Workstation.objects.get()
+    assert services.workstation_for(token.value, org.users["caseworker"]) == workstation
+    assert "Dieser Arbeitsplatz ist registriert: PC links" in client.get(reverse("alarms:register")).text
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("security", 200), ("caseworker", 403), ("teamlead", 403), ("agent", 403), ("admin", 403),
+    ("dpo", 403), ("professional", 403), ("other_admin", 403)])
+def test_console_is_for_security(client, org, role, status):
+    client.force_login(org.users[role])
+    assert client.get(reverse("alarms:console")).status_code == status
+
+
+def test_console_lists_workstations_online_and_offline(client, org):
+    online, _ = services.register_workstation(org.users["caseworker"], org.room, "PC online")
+    services.register_workstation(org.users["caseworker"], org.room, "PC aus")
+    services.connected(online.pk, org.users["caseworker"])
+    client.force_login(org.users["security"])
+    page = client.get(reverse("alarms:console")).text
+    assert "Arbeitsplätze: 1 von 2 erreichbar" in page
+    assert f'data-station="{online.pk}" data-online="true"' in page
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("caseworker", 200), ("security", 200), ("teamlead", 404), ("agent", 404), ("other_admin", 404)])
+def test_timeline_only_for_trigger_and_security(client, org, role, status):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    client.force_login(org.users[role])
+    assert client.get(reverse("alarms:detail", args=[alarm.pk])).status_code == status
+    export = client.get(reverse("alarms:export", args=[alarm.pk]))
+    assert export.status_code == status
+    if status == 200:
+        rows = export.content.decode().splitlines()
+        assert rows[0] == "Zeit;Ereignis;Person;Details" and "ausgelöst" in rows[1]
+
+
+def test_security_gives_the_all_clear_on_the_timeline_page(client, org):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    client.force_login(org.users["security"])
+    client.post(reverse("alarms:resolve", args=[alarm.pk]))
+    assert Alarm.objects.get(pk=alarm.pk).status == Alarm.Status.RESOLVED
