@@ -1,21 +1,21 @@
-"""Errors of the callback services; their messages are German and meant for the person reading them."""
+"""Errors of the callback services; their messages are German and meant for the person reading them.
+
+They share the booking errors' base (a user-facing ``message``), so the public pages treat the
+proof-of-work and rate-limit errors of ``appointments.citizen`` the same way.
+"""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from buergerkontakt.appointments.citizen import ChallengeFailed, TooManyRequests
+from buergerkontakt.appointments.exceptions import BookingError
 
-class CallbackError(Exception):
+
+class CallbackError(BookingError):
     """A request that cannot be fulfilled; ``message`` explains why (user-facing)."""
 
     default_message = _("Der Rückruf kann so nicht angelegt werden.")
-
-    def __init__(self, message=None) -> None:
-        self.message = message if message is not None else self.default_message
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class InvalidPhone(CallbackError):
@@ -31,11 +31,5 @@ class TicketClosed(CallbackError):
     default_message = _("Dieses Ticket ist bereits abgeschlossen.")
 
 
-class TooManyRequests(CallbackError):
-    default_message = _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten "
-                        "erneut.")
-
-
-class ChallengeFailed(CallbackError):
-    default_message = _("Die automatische Prüfung gegen Missbrauch ist fehlgeschlagen. Bitte laden Sie "
-                        "die Seite neu und versuchen Sie es noch einmal.")
+__all__ = ["CallbackError", "ChallengeFailed", "InvalidPhone", "TicketClosed", "TooManyRequests",
+           "UnknownTeam"]

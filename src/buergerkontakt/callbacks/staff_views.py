@@ -227,32 +227,33 @@ def attempt(request: HttpRequest, number: str) -> HttpResponse:
     return _after(request, ticket, text)
 
 
+def _act(request: HttpRequest, ticket: Ticket, form, form_key: str, action, done: str) -> HttpResponse:
+    """Validate ``form``, run ``action(cleaned_data)``; the ticket page with errors or a message."""
+    if not form.is_valid():
+        return _redisplay(request, ticket, **{form_key: form})
+    try:
+        action(form.cleaned_data)
+    except CallbackError as exc:
+        return _redisplay(request, ticket, status=409, error=exc.message)
+    return _after(request, ticket, done)
+
+
 @require_POST
 @staff_required(roles=queries.WORK_ROLES)
 def pause(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _working(request, number)
-    form = PauseForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, ticket, pause_form=form)
-    try:
-        services.pause_clock(ticket, form.cleaned_data["reason"], by=request.user)
-    except CallbackError as exc:
-        return _redisplay(request, ticket, status=409, error=exc.message)
-    return _after(request, ticket, _("Die Frist ist angehalten."))
+    return _act(request, ticket, PauseForm(request.POST), "pause_form",
+                lambda data: services.pause_clock(ticket, data["reason"], by=request.user),
+                _("Die Frist ist angehalten."))
 
 
 @require_POST
 @staff_required(roles=queries.WORK_ROLES)
 def resume(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _working(request, number)
-    form = ResumeForm(request.POST)
-    if not form.is_valid():
-        return _redisplay(request, ticket, resume_form=form)
-    try:
-        services.resume_clock(ticket, form.cleaned_data["reason"], by=request.user)
-    except CallbackError as exc:
-        return _redisplay(request, ticket, status=409, error=exc.message)
-    return _after(request, ticket, _("Die Frist läuft wieder."))
+    return _act(request, ticket, ResumeForm(request.POST), "resume_form",
+                lambda data: services.resume_clock(ticket, data["reason"], by=request.user),
+                _("Die Frist läuft wieder."))
 
 
 @require_POST
@@ -262,14 +263,9 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
     people = queries.assignable(ticket)
     if not queries.can_lead(request.user, ticket):
         people = people.filter(pk=request.user.pk)  # case workers: take it, or give it back to the pool
-    form = AssignForm(people, request.POST)
-    if not form.is_valid():
-        return _redisplay(request, ticket, assign_form=form)
-    try:
-        services.reassign(ticket, form.cleaned_data["assignee"], by=request.user)
-    except CallbackError as exc:
-        return _redisplay(request, ticket, status=409, error=exc.message)
-    return _after(request, ticket, _("Die Zuständigkeit ist geändert."))
+    return _act(request, ticket, AssignForm(people, request.POST), "assign_form",
+                lambda data: services.reassign(ticket, data["assignee"], by=request.user),
+                _("Die Zuständigkeit ist geändert."))
 
 
 @require_POST

@@ -13,16 +13,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.core import altcha, ratelimit
 from buergerkontakt.core.models import Team
 from buergerkontakt.directory.hours import reachability
 from buergerkontakt.directory.models import HoursKind, HoursRule
 
 from . import links, phones, services
-from .exceptions import CallbackError, ChallengeFailed, TooManyRequests
+from .exceptions import ChallengeFailed, TooManyRequests
 from .forms import CitizenRequestForm
 from .models import Channel, Outcome, Ticket
 
@@ -51,7 +53,8 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "callbacks/problem.html", {"message": message}, status=status)
+    return render(request, "error.html", {"title": _("Link nicht gültig"), "text": message, "status": status},
+                  status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,7 +79,7 @@ def request_callback(request: HttpRequest, team: str) -> HttpResponse:
             chosen.authority, caller_name=data["name"], phone=data["phone"], email=data["email"],
             case_number=data["case_number"], topic=data["topic"], note=data["note"], team=chosen,
             window=form.chosen_window(), channel=Channel.ONLINE, language=(get_language() or "de")[:2])
-    except CallbackError as exc:
+    except BookingError as exc:  # CallbackError, or the proof-of-work / rate-limit errors
         form.add_error(None, exc.message)
         status = 429 if isinstance(exc, TooManyRequests) else 403 if isinstance(exc, ChallengeFailed) else 400
         return render(request, "callbacks/request.html", context, status=status)
