@@ -415,3 +415,45 @@ def test_online_request_needs_the_proof_of_work(client, office, travel, settings
         },
     )
     assert response.status_code == 403 and "Prüfung gegen Missbrauch" in response.content.decode()
+
+
+def test_turning_a_ticket_into_an_appointment(client, office, travel):
+    """The staff booking form is filled in from the ticket; afterwards the agent is back on the
+    ticket with the booking code, which closes it with a reference."""
+    from buergerkontakt.appointments import services as booking
+    from buergerkontakt.appointments.models import Quota
+    from tests.appointments.builders import build_office as build_counters
+
+    counters = build_counters(org=office.org)
+    ticket = ticket_for(office)
+    login(client, office, "agent")
+    client.post(reverse("callbacks_staff:book", args=[ticket.number]))
+    held = booking.hold_slot(
+        [counters.short],
+        counters.location,
+        at(2026, 6, 9, 9),
+        quota=Quota.INTERNAL,
+        booked_by=office.org.users["agent"],
+        now=MONDAY_10,
+    )
+    details = reverse("appointments_staff:book_details", args=[held.pk])
+    form = client.get(details).context["form"]
+    assert form["name"].value() == "Erika Ärger" and form["phone"].value() == "+4915123456789"
+    response = client.post(details, {"name": "Erika Ärger", "phone": "+4915123456789", "language": "de"})
+    held.refresh_from_db()
+    assert response.status_code == 302
+    assert (
+        response["Location"]
+        == reverse("callbacks_staff:detail", args=[ticket.number]) + f"?termin={held.code}"
+    )
+    page = client.get(response["Location"])
+    assert page.context["appointment_form"]["code"].value() == held.code
+    assert (
+        client.post(
+            reverse("callbacks_staff:appointment", args=[ticket.number]), {"code": held.code}
+        ).status_code
+        == 302
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.SOLVED and ticket.appointment_code == held.code
+    assert "appointments_caller_prefill" not in client.session
