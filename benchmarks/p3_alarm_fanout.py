@@ -352,6 +352,11 @@ def serve(port: int) -> None:
 
         layer = settings.CHANNEL_LAYERS["default"]["CONFIG"]
         layer["hosts"] = [{"address": os.environ["REDIS_URL"], "socket_timeout": 30}]
+        if int(os.environ.get("BENCH_REDIS_CAPACITY", "0")):
+            # channels_redis keeps all messages for one process's consumers in ONE Redis key with
+            # ``capacity`` (default 100): a group_send to more than that many recipients in one
+            # process is dropped silently (logged at INFO). ``--redis-capacity`` measures a fix.
+            layer["capacity"] = int(os.environ["BENCH_REDIS_CAPACITY"])
 
     server.run("buergerkontakt.asgi:application", host="127.0.0.1", port=port, log_level="warning",
                access_log=False, lifespan="off", ws="websockets", backlog=4096)
@@ -426,7 +431,7 @@ def run(args: argparse.Namespace) -> dict:
                                redis_url=REDIS_P3_URL if layer == "redis" else None,
                                BK_DATA_DIR=str(tmp), REQUIRE_2FA="false",
                                ALARM_HEARTBEAT_SECONDS=str(HEARTBEAT), ALARM_OFFLINE_SECONDS=str(OFFLINE),
-                               ALARM_ESCALATE_SECONDS="30")
+                               ALARM_ESCALATE_SECONDS="30", BENCH_REDIS_CAPACITY=str(args.redis_capacity))
         env["PYTHONPATH"] = f"{common.ROOT / 'src'}:{common.ROOT}"
         common.run_manage(env, "migrate", "--verbosity", "0")
         data_file = tmp / "clients.json"
@@ -436,6 +441,8 @@ def run(args: argparse.Namespace) -> dict:
         data = json.loads(data_file.read_text())
         common_spec = {"confirm": True, "heartbeat": HEARTBEAT, "rounds": args.rounds, "gap": args.gap,
                        "timeout": 30, "settle": args.settle}
+        if layer == "redis":
+            layer += f" (socket_timeout 30 s, capacity {args.redis_capacity or '100 = shipped default'})"
         results: dict = {"layer": layer, "clients": args.clients, "small": args.small, "rounds": args.rounds}
         with uvicorn(env) as (base, pid):
             ws_url = base.replace("http://", "ws://") + "/ws/alarm/"
@@ -539,6 +546,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after connecting")
     parser.add_argument("--seconds", type=float, default=None, help="accepted for run_all; unused")
     parser.add_argument("--layer", default="auto", choices=["auto", "redis", "memory"])
+    parser.add_argument("--redis-capacity", type=int, default=0,
+                        help="override channels_redis capacity in the server (0: shipped default 100)")
     parser.add_argument("--out")
     parser.add_argument("--spec")
     parser.add_argument("--port", type=int)
