@@ -16,6 +16,14 @@ from tests.callbacks.builders import build_office
 from tests.e2e.test_appointments_staff import KEY_HEX, sign_in
 
 
+def _watch(page, errors: list[str]) -> None:
+    """Console errors of our pages (JavaScript, CSP, HTTP statuses). Network-level aborts
+    ("net::ERR_…") of other apps' background connections on staff pages are not ours to judge."""
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and "net::ERR_" not in msg.text else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+
 def test_agent_creates_ticket_caseworker_logs_not_reached_caller_sees_it(live_url, browser, axe):
     office = build_office()
     for role in ("agent", "caseworker"):
@@ -25,7 +33,7 @@ def test_agent_creates_ticket_caseworker_logs_not_reached_caller_sees_it(live_ur
     agent_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     page = agent_context.new_page()
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _watch(page, errors)
     sign_in(page, live_url, "agent")
     page.get_by_role("link", name="Neuer Anruf (Rückrufticket)").focus()
     page.keyboard.press("Enter")
@@ -64,7 +72,7 @@ def test_agent_creates_ticket_caseworker_logs_not_reached_caller_sees_it(live_ur
     # --- the responsible case worker -------------------------------------------------------------
     worker_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     page = worker_context.new_page()
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _watch(page, errors)
     sign_in(page, live_url, "caseworker")
     page.get_by_role("link", name="Rückruf-Arbeitsliste").first.click()
     expect(page.get_by_role("heading", name="Rückruf-Arbeitsliste")).to_be_visible()
@@ -92,7 +100,7 @@ def test_agent_creates_ticket_caseworker_logs_not_reached_caller_sees_it(live_ur
     # --- the caller's status page (signed link from the message) ---------------------------------
     citizen = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     page = citizen.new_page()
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _watch(page, errors)
     page.goto(live_url + links.url(ticket, absolute=False))
     expect(page.get_by_role("heading", name=f"Ihr Rückruf {ticket.number}")).to_be_visible()
     expect(page.get_by_text(re.compile("Versuch 1 am .* nicht erreicht"))).to_be_visible()
