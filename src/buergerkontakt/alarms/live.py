@@ -25,13 +25,28 @@ def security_group(location_id: int) -> str:
     return f"alarm.security.{location_id}"
 
 
+BATCH = 20  # concurrent group_sends; 100 exhausted the Redis connection pool (MaxConnectionsError)
+
+
 async def _send_all(messages: list[tuple[str, dict]], first: int) -> None:
+    """One failed send must never stop the others: failures are retried once, then logged."""
     layer = get_channel_layer()
+    failed: list[tuple[str, dict]] = []
     for group, message in messages[:first]:
-        await layer.group_send(group, message)
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            failed.append((group, message))
     rest = messages[first:]
-    for start in range(0, len(rest), 100):
-        await asyncio.gather(*(layer.group_send(g, m) for g, m in rest[start : start + 100]))
+    for start in range(0, len(rest), BATCH):
+        batch = rest[start : start + BATCH]
+        results = await asyncio.gather(*(layer.group_send(g, m) for g, m in batch), return_exceptions=True)
+        failed += [item for item, result in zip(batch, results, strict=True) if isinstance(result, Exception)]
+    for group, message in failed:
+        try:
+            await layer.group_send(group, message)
+        except Exception:
+            log.warning("alarm push to %s failed", group, exc_info=True)
 
 
 def _push(messages: list[tuple[str, dict]], first: int = 0) -> None:
