@@ -9,6 +9,7 @@ alarms over the same connection, and heartbeats (``ping``) so the security conso
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -20,6 +21,8 @@ from buergerkontakt.core.permissions import has_role, is_staff_member
 
 from . import queries, services
 from .live import security_group, user_group
+
+log = logging.getLogger(__name__)
 
 DEVICE_COOKIE = "bk_workstation"
 FORBIDDEN = 4403
@@ -76,7 +79,10 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:  # many clients closing at once can exhaust the Redis pool; still count the disconnect
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                log.warning("group_discard %s failed", group, exc_info=True)
         if getattr(self, "workstation", None):
             await database_sync_to_async(services.disconnected)(self.workstation.pk)
 
