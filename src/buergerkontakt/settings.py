@@ -155,7 +155,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("REDIS_PREFIX", "bk")},
+            "CONFIG": {
+                # Reads wait up to 5 s for new messages; redis-py's own 5 s read timeout would cut
+                # idle connections, so it is longer here.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": env_int("REDIS_SOCKET_TIMEOUT", 30)}],
+                "prefix": env("REDIS_PREFIX", "bk"),
+                # Messages queued per process; above it channels_redis drops silently. An alarm to
+                # the whole building must never be cut off: well above the staff per process.
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 5000),
+            },
         }
     }
     CACHES = {
