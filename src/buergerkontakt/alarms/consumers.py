@@ -9,20 +9,16 @@ alarms over the same connection, and heartbeats (``ping``) so the security conso
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from buergerkontakt.core.models import Role
-from buergerkontakt.core.permissions import has_role, is_staff_member
+from buergerkontakt.core.consumers import LiveConsumer
+from buergerkontakt.core.permissions import is_staff_member
 
 from . import queries, services
 from .live import security_group, user_group
-
-log = logging.getLogger(__name__)
 
 DEVICE_COOKIE = "bk_workstation"
 FORBIDDEN = 4403
@@ -45,21 +41,11 @@ def _hello(user, workstation) -> dict:
         "own": own,
         "reach": queries.reachable(user, workstation),
         "registered": workstation is not None,
-        "security_locations": _security_locations(user),
+        "security_locations": [location.pk for location in queries.security_locations(user)],
     }
 
 
-def _security_locations(user) -> list[int]:
-    from buergerkontakt.core.models import Location
-
-    return [
-        loc.pk
-        for loc in Location.objects.filter(authority_id=user.authority_id)
-        if has_role(user, Role.SECURITY, obj=loc)
-    ]
-
-
-class AlarmConsumer(AsyncJsonWebsocketConsumer):
+class AlarmConsumer(LiveConsumer):
     async def connect(self):
         if not await database_sync_to_async(_allowed)(self.scope):
             await self.close(code=FORBIDDEN)
@@ -67,35 +53,25 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         self.user = self.scope["user"]
         token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
         self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
-        self.groups_joined = [user_group(self.user.pk)]
         hello = await database_sync_to_async(_hello)(self.user, self.workstation)
-        self.groups_joined += [security_group(pk) for pk in hello["security_locations"]]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join(user_group(self.user.pk), *(security_group(pk) for pk in hello["security_locations"]))
         await self.accept()
         if self.workstation:
             await database_sync_to_async(services.connected)(self.workstation.pk, self.user)
         await self.send_json(hello)
 
     async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            try:  # many clients closing at once can exhaust the Redis pool; still count the disconnect
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:
-                log.warning("group_discard %s failed", group, exc_info=True)
+        await super().disconnect(code)
         if getattr(self, "workstation", None):
             await database_sync_to_async(services.disconnected)(self.workstation.pk)
 
     # --- from the client --------------------------------------------------------------------------------
-    async def receive_json(self, content, **kwargs):
-        if not isinstance(content, dict):
-            return
+    async def on_ping(self) -> None:
+        if self.workstation:
+            await database_sync_to_async(services.heartbeat)(self.workstation.pk)
+
+    async def receive_message(self, content: dict) -> None:
         kind = content.get("type")
-        if kind == "ping":
-            if self.workstation:
-                await database_sync_to_async(services.heartbeat)(self.workstation.pk)
-            await self.send_json({"event": "pong"})
-            return
         try:
             if kind == "received":
                 await database_sync_to_async(services.confirm_receipt)(int(content["alarm"]), self.user)

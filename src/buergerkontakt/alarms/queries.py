@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.calendar import local_zone
-from buergerkontakt.core.models import User
+from buergerkontakt.core.models import Location, Role, User
+from buergerkontakt.core.permissions import has_role
 
 from . import recipients
 from .models import Alarm, Delivery, Workstation
@@ -67,8 +68,9 @@ def responders(alarm_id: int) -> list[dict]:
     return [{"name": _name(d.user), "response": d.response, "label": d.get_response_display()} for d in rows]
 
 
-def active_for(user: User) -> list[dict]:
-    """Every active alarm the user must see (as recipient or as trigger), for (re)connecting clients."""
+def active_for(user: User) -> tuple[list[dict], list[dict]]:
+    """The active alarms the user must see as recipient, and those they raised (for (re)connecting
+    clients)."""
     result = []
     for delivery in Delivery.objects.filter(user=user, alarm__status=Alarm.Status.ACTIVE).order_by(
         "alarm__raised_at"
@@ -100,3 +102,9 @@ def reachable(user: User, workstation: Workstation | None, now: datetime | None 
         .distinct()
         .count()
     )
+
+
+def security_locations(user: User) -> list[Location]:
+    """Locations of the user's authority where they hold the security role (their consoles)."""
+    return [location for location in Location.objects.filter(authority_id=user.authority_id)
+            if has_role(user, Role.SECURITY, obj=location)]

@@ -16,6 +16,7 @@ from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.models import Role, Room, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
@@ -26,11 +27,8 @@ from .models import Alarm, Delivery, Level, TimelineEvent, Workstation, hash_tok
 Kind = TimelineEvent.Kind
 
 
-class AlarmError(Exception):
-    def __init__(self, message: str, status_code: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
+class AlarmError(ServiceError):
+    """An alarm request that cannot be done (German message, HTTP status)."""
 
 
 def _now(now: datetime | None) -> datetime:

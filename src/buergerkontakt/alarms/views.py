@@ -19,7 +19,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Location, Role, Room
 from buergerkontakt.core.permissions import has_role
 
-from . import services
+from . import queries, services
 from .consumers import DEVICE_COOKIE
 from .models import Alarm, Level, Workstation
 
@@ -116,7 +116,7 @@ def _security_locations(user):
 @staff_required(roles=(Role.SECURITY,))
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
-    locations = _security_locations(request.user)
+    locations = queries.security_locations(request.user)
     now = timezone.now()
     offline = services.offline_q(now)
     stations = list(

@@ -33,7 +33,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.models import Location, Role, Team, User
-from buergerkontakt.core.permissions import assignments, authority_ids_for, has_role, team_ids_for
+from buergerkontakt.core.permissions import (
+    assignments,
+    authority_ids_for,
+    has_role,
+    locations_q,
+    team_ids_for,
+)
 from buergerkontakt.directory.models import Service
 
 from . import citizen, engine, notifications, services
@@ -142,17 +148,8 @@ def visible_people(user) -> QuerySet[User]:
 
 def bookable_locations(user) -> QuerySet[Location]:
     """Locations where the user may book on the internal quota."""
-    condition = Q(pk__in=[])
-    for assignment in assignments(user):
-        if assignment.role not in BOOKING_ROLES or not assignment.authority_id:
-            continue
-        if assignment.team_id is not None:
-            condition |= Q(pk=assignment.team.location_id)
-        elif assignment.location_id is not None:
-            condition |= Q(pk=assignment.location_id)
-        else:
-            condition |= Q(authority_id=assignment.authority_id)
-    return Location.objects.filter(condition, appointment_schedules__isnull=False).distinct().order_by("name")
+    return (Location.objects.filter(locations_q(user, *BOOKING_ROLES), appointment_schedules__isnull=False)
+            .distinct().order_by("name"))
 
 
 def bookable_services(user) -> QuerySet[Service]:

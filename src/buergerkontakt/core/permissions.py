@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 from .models import Authority, Floor, Location, Role, RoleAssignment, Room, Team, User
 
@@ -105,6 +106,22 @@ def team_ids_for(user: Any, *roles: str) -> set[int]:
             result.update(Team.objects.filter(authority_id=assignment.authority_id)
                           .values_list("pk", flat=True))
     return result
+
+
+def locations_q(user: Any, *roles: str) -> Q:
+    """Locations the user's assignments in ``roles`` cover: a team's location, one location, or
+    every location of the authority (matches nothing without such an assignment)."""
+    condition = Q(pk__in=[])
+    for assignment in assignments(user):
+        if assignment.role not in roles or not assignment.authority_id:
+            continue
+        if assignment.team_id is not None:
+            condition |= Q(pk=assignment.team.location_id)
+        elif assignment.location_id is not None:
+            condition |= Q(pk=assignment.location_id)
+        else:
+            condition |= Q(authority_id=assignment.authority_id)
+    return condition
 
 
 def authority_ids_for(user: Any, *roles: str) -> set[int]:

@@ -8,10 +8,11 @@ server restart is up to date at once. Clients send ``{"type": "ping"}`` now and 
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from buergerkontakt.core.consumers import LiveConsumer
 
 from . import queries
 from .links import ticket_for
@@ -22,7 +23,7 @@ FORBIDDEN = 4403
 NOT_FOUND = 4404
 
 
-class DisplayConsumer(AsyncJsonWebsocketConsumer):
+class DisplayConsumer(LiveConsumer):
     """``ws/anzeige/<key>/``: a waiting-room display (identified by its screen key, no login)."""
 
     async def connect(self):
@@ -32,20 +33,11 @@ class DisplayConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.screen = screen
-        self.group = display_group(screen.location_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(display_group(screen.location_id))
         await self.accept()
         state = await database_sync_to_async(queries.display_state)(screen.location_id,
                                                                     limit=screen.recent_count)
         await self.send_json({"event": "snapshot", "state": state})
-
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"event": "pong"})
 
     async def display_update(self, message):
         state = dict(message["state"])
@@ -68,7 +60,7 @@ def _ticket_payload(pk: int, secret: str, language: str) -> tuple[dict | None, i
     return {"event": "state", "status": ticket.status, "html": html}, ticket.queue_id
 
 
-class TicketConsumer(AsyncJsonWebsocketConsumer):
+class TicketConsumer(LiveConsumer):
     """``ws/wartenummer/<pk>/<secret>/``: the live page on the citizen's phone."""
 
     async def connect(self):
@@ -79,17 +71,9 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=NOT_FOUND)
             return
         self.group = queue_group(queue_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(self.group)
         await self.accept()
         await self.send_json(payload)
-
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"event": "pong"})
 
     async def queue_changed(self, message):
         payload, queue_id = await database_sync_to_async(_ticket_payload)(self.pk, self.secret, self.language)
@@ -98,7 +82,7 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             return
         new_group = queue_group(queue_id)
         if new_group != self.group:  # handed over to another queue: follow the ticket
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.leave(self.group)
             self.group = new_group
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self.join(new_group)
         await self.send_json(payload)

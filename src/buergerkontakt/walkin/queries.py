@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Q, QuerySet
+from django.db.models import Avg, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.calendar import local_zone
 from buergerkontakt.core.models import Location, Role, Room, User
-from buergerkontakt.core.permissions import assignments
+from buergerkontakt.core.permissions import locations_q
 
 from . import ordering
 from .models import CallEvent, Desk, Queue, Screen, Ticket
@@ -26,17 +26,8 @@ ACTIVE_DESK_WINDOW = timedelta(minutes=60)
 
 def locations_for(user: User) -> QuerySet[Location]:
     """Locations where the user may issue and call tickets (deny by default)."""
-    condition = Q(pk__in=[])
-    for assignment in assignments(user):
-        if assignment.role not in QUEUE_ROLES or not assignment.authority_id:
-            continue
-        if assignment.team_id is not None:
-            condition |= Q(pk=assignment.team.location_id)
-        elif assignment.location_id is not None:
-            condition |= Q(pk=assignment.location_id)
-        else:
-            condition |= Q(authority_id=assignment.authority_id)
-    return Location.objects.filter(condition, queues__isnull=False).distinct().order_by("name")
+    return Location.objects.filter(locations_q(user, *QUEUE_ROLES), queues__isnull=False).distinct() \
+        .order_by("name")
 
 
 def may_work_at(user: User, location: Location) -> bool:

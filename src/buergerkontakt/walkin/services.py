@@ -22,6 +22,7 @@ from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
 from buergerkontakt.core.calendar import local_zone
+from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.models import Location, Room, User
 
 from . import live, ordering
@@ -33,15 +34,8 @@ Event = CallEvent.Kind
 REASON_MAX = 200
 
 
-class QueueError(Exception):
+class QueueError(ServiceError):
     """A request that cannot be done, with a message for the person at the screen."""
-
-    status_code = 400
-
-    def __init__(self, message: str, status_code: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
 
 
 def _now(now: datetime | None) -> datetime:
