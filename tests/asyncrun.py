@@ -18,3 +18,16 @@ def run_async(scenario):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(target).result()
+
+
+def run_in_thread(function, *args, **kwargs):
+    """Call a synchronous function that pushes over the channel layer (``async_to_sync``) from a
+    thread without a running event loop."""
+    def target():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(target).result()

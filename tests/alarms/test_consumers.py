@@ -175,3 +175,22 @@ def test_bad_messages_get_german_errors(people):
 
     run_async(scenario)
     assert not Alarm.objects.exists()
+
+
+def test_reach_is_asked_again_and_follows_colleagues_coming_online(people):
+    trigger, neighbour = people[0], people[1]
+    services.register_workstation(trigger, trigger.workstation_room, "PC")
+    _, neighbour_token = services.register_workstation(neighbour, neighbour.workstation_room, "PC 2")
+
+    async def scenario():
+        t, _, _ = await connect(trigger)
+        assert (await next_event(t, "hello"))["reach"] == 0  # nobody online: the page warns
+        n, ok, _ = await connect(neighbour, extra_cookie=f"bk_workstation={neighbour_token}")
+        assert ok
+        await next_event(n, "hello")
+        await t.send_json_to({"type": "reach"})
+        assert (await next_event(t, "reach"))["reach"] == 1
+        await n.disconnect()
+        await t.disconnect()
+
+    run_async(scenario)

@@ -79,6 +79,9 @@ class AlarmConsumer(LiveConsumer):
                 await database_sync_to_async(services.respond)(
                     int(content["alarm"]), self.user, str(content.get("response", ""))
                 )
+            elif kind == "reach":
+                reach = await database_sync_to_async(queries.reachable)(self.user, self.workstation)
+                await self.send_json({"event": "reach", "reach": reach})
             elif kind == "raise":
                 alarm = await database_sync_to_async(services.raise_alarm)(
                     self.user, level=int(content.get("level", 2)), workstation=self.workstation

@@ -47,9 +47,13 @@
     overlay.querySelector("[data-instruction]").textContent = item.instruction || "";
     var answered = overlay.querySelector("[data-answered]");
     answered.hidden = !item.response;
+    // Level 3 sends nobody but security towards the room: colleagues only acknowledge the lockdown.
+    var lockdown = a.level >= 3 && item.role !== "security";
+    overlay.querySelectorAll("[data-respond]").forEach(function (b) { b.hidden = lockdown; });
+    overlay.querySelector("[data-understood]").hidden = !lockdown;
     overlay.hidden = false;
     document.body.classList.add("alarm-open");
-    overlay.querySelector("[data-respond='coming']").focus();
+    overlay.querySelector(lockdown ? "[data-understood]" : "[data-respond='coming']").focus();
     if (!item.response) { startSiren(); }
   }
   function hideAlarm() { overlay.hidden = true; current = null; stopSiren(); document.body.classList.remove("alarm-open"); }
@@ -85,6 +89,10 @@
         data.alarms.forEach(function (item) { socket.send({ type: "received", alarm: item.alarm.id }); });
         if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); }
         if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
+      } else if (data.event === "reach") {
+        if (root.dataset.state === "ready" || root.dataset.state === "nobody") {
+          if (data.reach) { setStatus(texts.ready, "ready"); } else { setStatus(texts.nobody, "nobody"); }
+        }
       } else if (data.event === "raised") {
         showOwn({ alarm: data.alarm, responders: [] }, data.grace);
       } else if (data.event === "responses" && data.alarm === ownAlarm) {
@@ -129,6 +137,9 @@
     });
   });
   overlay.querySelector("[data-mute]").addEventListener("click", function () { stopSiren(); });
+  overlay.querySelector("[data-understood]").addEventListener("click", function () { stopSiren(); });
+  // Whether anybody would receive an alarm from here changes as colleagues come and go.
+  setInterval(function () { socket.send({ type: "reach" }); }, 60000);
   own.querySelector("[data-withdraw]").addEventListener("click", function () { socket.send({ type: "withdraw", alarm: ownAlarm }); });
   own.querySelector("[data-resolve]").addEventListener("click", function () { socket.send({ type: "resolve", alarm: ownAlarm }); });
 })();

@@ -28,7 +28,9 @@
         clearTimers();
         handlers.online(false);
         if (stopped || event.code === 4403 || event.code === 4404) { handlers.gone && handlers.gone(event.code); return; }
-        var delay = Math.min(5000, 250 * Math.pow(2, retry)) + Math.random() * 250;
+        // At most ~3.5 s between attempts, so every client is back within 5 s of a server restart
+        // (SPEC R2); the jitter spreads a whole building's reconnects.
+        var delay = Math.min(3000, 250 * Math.pow(2, retry)) + Math.random() * 500;
         retry += 1;
         setTimeout(connect, delay);
       };
