@@ -367,3 +367,8 @@ ALARM_HEARTBEAT_SECONDS = env_int("ALARM_HEARTBEAT_SECONDS", 10)
 ALARM_OFFLINE_SECONDS = env_int("ALARM_OFFLINE_SECONDS", 25)
 # Keyboard shortcut raising a level-2 alarm on every staff page (KeyboardEvent notation).
 ALARM_SHORTCUT = env("ALARM_SHORTCUT", "Control+Alt+A")
+# A workstation unreachable during its location's opening hours for this many minutes is reported
+# to security (console and e-mail), once per offline spell.
+ALARM_OFFLINE_WARN_MINUTES = env_int("ALARM_OFFLINE_WARN_MINUTES", 10)
+# A drill (Probealarm) ends by itself after this many minutes if nobody gave the all-clear.
+ALARM_DRILL_MINUTES = env_int("ALARM_DRILL_MINUTES", 10)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from buergerkontakt.alarms import services
-from buergerkontakt.alarms.models import Alarm, Workstation
+from buergerkontakt.alarms.models import Alarm, Drill, Workstation
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,71 @@ def test_security_gives_the_all_clear_on_the_timeline_page(client, org):
     client.force_login(org.users["security"])
     client.post(reverse("alarms:resolve", args=[alarm.pk]))
     assert Alarm.objects.get(pk=alarm.pk).status == Alarm.Status.RESOLVED
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("security", 200), ("caseworker", 403), ("teamlead", 403), ("agent", 403), ("admin", 403),
+    ("dpo", 403), ("register_keeper", 403), ("professional", 403), ("other_admin", 403)])
+def test_drills_are_for_security(client, org, role, status):
+    drill = services.plan_drill(org.users["security"], org.room, level=1)
+    client.force_login(org.users[role])
+    for name, args in (("alarms:drills", []), ("alarms:drill", [drill.pk]), ("alarms:drill_csv", [drill.pk])):
+        assert client.get(reverse(name, args=args)).status_code == status, name
+    assert client.post(reverse("alarms:drill_cancel", args=[drill.pk])).status_code in (
+        {302} if status == 200 else {403})
+
+
+def test_anonymous_is_sent_to_sign_in_for_drills(client):
+    response = client.get(reverse("alarms:drills"))
+    assert response.status_code == 302 and "/anmelden/" in response["Location"]
+
+
+def test_security_starts_a_drill_now_and_reads_its_report(client, org):
+    client.force_login(org.users["security"])
+    response = client.post(reverse("alarms:drills"), {"room": org.room.pk, "level": "2", "when": "",
+                                                       "note": "Übung Team 1"}, follow=True)
+    page = response.text
+    assert response.status_code == 200 and "Der Probealarm läuft." in page
+    assert "Empfang und Rückmeldungen" in page and "Probealarm beenden" in page
+    alarm = Alarm.objects.get()
+    assert alarm.is_drill and alarm.drill.note == "Übung Team 1"
+    csv_rows = client.get(reverse("alarms:drill_csv", args=[alarm.drill.pk])).content.decode("utf-8-sig")
+    assert csv_rows.splitlines()[0] == (
+        "Person;Funktion;Kreis;Empfangen nach (ms);Rückmeldung;Rückmeldung nach (s)")
+
+
+def test_bad_drill_input_gets_german_errors_and_keeps_what_was_typed(client, org):
+    client.force_login(org.users["security"])
+    response = client.post(reverse("alarms:drills"), {"room": "", "level": "9", "when": "morgen früh",
+                                                       "note": "Übung mit Ankündigung"})
+    page = response.text
+    assert response.status_code == 400
+    assert "Bitte wählen Sie einen Raum aus der Liste." in page
+    assert "Bitte wählen Sie eine Stufe." in page
+    assert "Bitte geben Sie Datum und Uhrzeit vollständig an" in page
+    assert 'value="Übung mit Ankündigung"' in page and 'value="morgen früh"' in page
+    past = client.post(reverse("alarms:drills"),
+                       {"room": org.room.pk, "level": "1", "when": "2020-01-01T10:00"})
+    assert past.status_code == 400 and "Vergangenheit" in past.text
+    assert not Alarm.objects.exists()
+
+
+def test_planned_drill_can_be_cancelled_on_its_page(client, org):
+    client.force_login(org.users["security"])
+    client.post(reverse("alarms:drills"), {"room": org.room.pk, "level": "1", "when": "2099-01-05T09:30"})
+    drill = Drill.objects.get()
+    assert "Probealarm absagen" in client.get(reverse("alarms:drill", args=[drill.pk])).text
+    client.post(reverse("alarms:drill_cancel", args=[drill.pk]))
+    drill.refresh_from_db()
+    assert drill.state == "cancelled"
+
+
+def test_console_shows_the_offline_warning(client, org):
+    from django.utils import timezone
+
+    station, _ = services.register_workstation(org.users["caseworker"], org.room, "PC Empfang")
+    Workstation.objects.filter(pk=station.pk).update(offline_warned_at=timezone.now())
+    client.force_login(org.users["security"])
+    page = client.get(reverse("alarms:console")).text
+    assert "1 Arbeitsplatz während der Öffnungszeit nicht erreichbar" in page
+    assert "PC Empfang" in page and "(gemeldet)" in page

@@ -8,4 +8,4 @@ class AlarmsConfig(AppConfig):
     verbose_name = _("Stiller Alarm")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (periodic tasks)
+        from . import demo, tasks  # noqa: F401  (demo step, periodic tasks)

@@ -194,3 +194,45 @@ class TimelineEvent(models.Model):
 
 
 ACTIVE_Q = Q(status=Alarm.Status.ACTIVE)
+
+
+class Drill(models.Model):
+    """A Probealarm: planned by security for a room and a time (or started at once). At its time it
+    raises a real alarm marked as a drill, which every recipient sees as "PROBEALARM"; its receipt
+    and response times make the drill report."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("Standort"))
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("Raum (simulierter Auslöser)"))
+    level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices, default=Level.SECURITY)
+    scheduled_for = models.DateTimeField(_("geplant für"))
+    note = models.CharField(_("Hinweis"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("geplant von"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    alarm = models.OneToOneField(Alarm, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="drill", verbose_name=_("Alarm"))
+    cancelled_at = models.DateTimeField(_("abgesagt um"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Probealarm")
+        verbose_name_plural = _("Probealarme")
+        ordering = ["-scheduled_for"]
+        indexes = [models.Index(fields=["scheduled_for"], name="drill_due",
+                                condition=Q(alarm__isnull=True, cancelled_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} – {self.room.number} ({self.scheduled_for:%d.%m.%Y %H:%M})"
+
+    def permission_scope(self):
+        return self.location
+
+    @property
+    def state(self) -> str:
+        if self.cancelled_at:
+            return "cancelled"
+        if self.alarm_id is None:
+            return "planned"
+        return "running" if self.alarm.is_active else "done"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -12,7 +14,7 @@ from buergerkontakt.core.models import Location, Role, User
 from buergerkontakt.core.permissions import has_role
 
 from . import recipients
-from .models import Alarm, Delivery, Workstation
+from .models import Alarm, Delivery, Drill, Workstation
 from .services import offline_q
 
 
@@ -108,3 +110,75 @@ def security_locations(user: User) -> list[Location]:
     """Locations of the user's authority where they hold the security role (their consoles)."""
     return [location for location in Location.objects.filter(authority_id=user.authority_id)
             if has_role(user, Role.SECURITY, obj=location)]
+
+
+def nearest_rank(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (no interpolation: every figure is one that was measured)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class ResponseReport:
+    """Receipt and response figures of one alarm or drill (the drill report, the alarm page)."""
+
+    recipients: int = 0
+    received: int = 0
+    receipt_p50_ms: float | None = None
+    receipt_p95_ms: float | None = None
+    receipt_max_ms: float | None = None
+    coming: int = 0
+    on_site: int = 0
+    first_coming_s: float | None = None
+    median_coming_s: float | None = None
+    first_on_site_s: float | None = None
+    escalated: bool = False
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def received_percent(self) -> int:
+        return round(100 * self.received / self.recipients) if self.recipients else 0
+
+
+def response_report(alarm: Alarm) -> ResponseReport:
+    deliveries = list(alarm.deliveries.select_related("user").order_by("circle", "sent_at", "pk"))
+    latencies = [d.latency_ms for d in deliveries if d.latency_ms is not None]
+
+    def after(moment: datetime | None) -> float | None:
+        return None if moment is None else round((moment - alarm.raised_at).total_seconds(), 1)
+
+    coming = sorted(s for d in deliveries if d.response and (s := after(d.responded_at)) is not None)
+    on_site = sorted(after(d.responded_at) for d in deliveries if d.response == Delivery.Response.ON_SITE)
+    return ResponseReport(
+        recipients=len(deliveries),
+        received=len(latencies),
+        receipt_p50_ms=nearest_rank(latencies, 0.5),
+        receipt_p95_ms=nearest_rank(latencies, 0.95),
+        receipt_max_ms=max(latencies) if latencies else None,
+        coming=len(coming),
+        on_site=len(on_site),
+        first_coming_s=coming[0] if coming else None,
+        median_coming_s=nearest_rank(coming, 0.5),
+        first_on_site_s=on_site[0] if on_site else None,
+        escalated=alarm.escalated_at is not None,
+        rows=[
+            {
+                "name": _name(d.user),
+                "role": d.get_role_display(),
+                "circle": d.circle,
+                "latency_ms": d.latency_ms,
+                "response": d.get_response_display() if d.response else "",
+                "response_s": after(d.responded_at),
+            }
+            for d in deliveries
+        ],
+    )
+
+
+def drills_for(user: User):
+    """Drills at the locations where the user is security."""
+    return Drill.objects.filter(location__in=security_locations(user)).select_related(
+        "room__floor__location", "alarm", "created_by"
+    )

@@ -22,7 +22,7 @@ from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
 
 from . import live, recipients
-from .models import Alarm, Delivery, Level, TimelineEvent, Workstation, hash_token, new_device_token
+from .models import Alarm, Delivery, Drill, Level, TimelineEvent, Workstation, hash_token, new_device_token
 
 Kind = TimelineEvent.Kind
 
@@ -301,7 +301,7 @@ def _fallback(alarm: Alarm, now: datetime) -> None:
         ).values_list("phone", flat=True)
         if p
     ]
-    text = _(
+    text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
         "ALARM Stufe %(level)s: %(location)s, Raum %(room)s (%(floor)s). Niemand hat den Alarm am PC "
         "bestätigt."
     ) % {
@@ -336,3 +336,115 @@ def offline_q(now: datetime | None = None) -> Q:
     heartbeat; nothing else is needed to notice it)."""
     limit = _now(now) - timedelta(seconds=settings.ALARM_OFFLINE_SECONDS)
     return Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=limit)
+
+
+def offline_warnings(*, now: datetime | None = None) -> list[int]:
+    """Warn security once per offline spell about workstations that are unreachable during the
+    location's opening hours for longer than ``ALARM_OFFLINE_WARN_MINUTES`` (counted from the later of
+    last contact and today's opening). Returns the ids newly warned."""
+    from buergerkontakt.directory.hours import calendar_for
+    from buergerkontakt.directory.models import HoursKind
+
+    from . import notifications
+
+    now = _now(now)
+    limit = now - timedelta(minutes=settings.ALARM_OFFLINE_WARN_MINUTES)
+    warned: list[int] = []
+    locations = {w.room.floor.location for w in Workstation.objects.filter(
+        is_active=True, offline_warned_at__isnull=True).select_related("room__floor__location")}
+    for location in locations:
+        window = calendar_for(location, HoursKind.OPENING, now.date()).current_window(now)
+        if window is None or window.start > limit:
+            continue
+        stale = Workstation.objects.filter(
+            is_active=True, offline_warned_at__isnull=True, room__floor__location=location
+        ).filter(Q(last_seen_at__lt=limit) | Q(last_seen_at__isnull=True, registered_at__lt=limit))
+        with transaction.atomic():
+            ids = list(stale.select_for_update().values_list("pk", flat=True))
+            if not ids:
+                continue
+            Workstation.objects.filter(pk__in=ids).update(offline_warned_at=now)
+            transaction.on_commit(lambda loc=location.pk, ids=ids: notifications.offline_warning(loc, ids))
+            warned += ids
+    return warned
+
+
+# --- drills (Probealarm) ------------------------------------------------------------------------------
+def plan_drill(
+    user: User, room: Room, *, level: int = Level.SECURITY, at: datetime | None = None, note: str = "",
+    now: datetime | None = None,
+) -> Drill:
+    """Security plans a drill for a room of its locations; without ``at`` it starts at once."""
+    now = _now(now)
+    if not has_role(user, Role.SECURITY, obj=room.floor.location):
+        raise AlarmError(_("Probealarme planen nur der Sicherheitsdienst des Standorts."), 403)
+    if level not in Level.values:
+        raise AlarmError(_("Unbekannte Alarmstufe."))
+    if at is not None and at < now - timedelta(minutes=1):
+        raise AlarmError(_("Der Zeitpunkt liegt in der Vergangenheit. Bitte wählen Sie einen künftigen."))
+    drill = Drill.objects.create(
+        authority_id=room.floor.location.authority_id,
+        location_id=room.floor.location_id,
+        room=room,
+        level=level,
+        scheduled_for=at or now,
+        note=" ".join(note.split())[:200],
+        created_by=user,
+    )
+    if at is None:
+        start_drill(drill, now=now)
+    return drill
+
+
+def start_drill(drill: Drill | int, *, now: datetime | None = None) -> Alarm | None:
+    """Raise the drill's alarm (once): marked as a drill everywhere, escalating like a real one."""
+    now = _now(now)
+    with transaction.atomic():
+        pk = drill.pk if isinstance(drill, Drill) else drill
+        current = (
+            Drill.objects.select_for_update().select_related("created_by", "room__floor__location")
+            .filter(pk=pk, alarm__isnull=True, cancelled_at__isnull=True).first()
+        )
+        if current is None:
+            return None
+        alarm = raise_alarm(current.created_by, level=current.level, room=current.room, drill=True, now=now)
+        current.alarm = alarm
+        current.save(update_fields=["alarm"])
+    if isinstance(drill, Drill):
+        drill.alarm = alarm
+    return alarm
+
+
+def cancel_drill(drill: Drill, user: User, *, now: datetime | None = None) -> Drill:
+    now = _now(now)
+    if not has_role(user, Role.SECURITY, obj=drill.location):
+        raise AlarmError(_("Probealarme absagen kann nur der Sicherheitsdienst des Standorts."), 403)
+    updated = Drill.objects.filter(pk=drill.pk, alarm__isnull=True, cancelled_at__isnull=True).update(
+        cancelled_at=now
+    )
+    if not updated:
+        raise AlarmError(_("Dieser Probealarm läuft schon oder ist beendet."), 409)
+    drill.refresh_from_db()
+    return drill
+
+
+def run_drills(*, now: datetime | None = None) -> tuple[int, int]:
+    """Start the drills that are due and end drill alarms after ``ALARM_DRILL_MINUTES`` (a drill
+    must never keep colleagues' screens red). Returns (started, ended)."""
+    now = _now(now)
+    due = Drill.objects.filter(scheduled_for__lte=now, alarm__isnull=True, cancelled_at__isnull=True)
+    started = sum(1 for pk in list(due.values_list("pk", flat=True)) if start_drill(pk, now=now))
+    cutoff = now - timedelta(minutes=settings.ALARM_DRILL_MINUTES)
+    ended = 0
+    for pk in list(Alarm.objects.filter(is_drill=True, status=Alarm.Status.ACTIVE, raised_at__lte=cutoff)
+                   .values_list("pk", flat=True)):
+        with transaction.atomic():
+            current = Alarm.objects.select_for_update().filter(pk=pk, status=Alarm.Status.ACTIVE).first()
+            if current is None:
+                continue
+            current.status, current.ended_at = Alarm.Status.RESOLVED, now
+            current.save(update_fields=["status", "ended_at"])
+            _event(current, Kind.RESOLVED, now, detail=_("Probealarm automatisch beendet"))
+            live.ended(current)
+            ended += 1
+    return started, ended

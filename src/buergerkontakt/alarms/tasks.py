@@ -14,4 +14,18 @@ def escalate_due_task() -> int:
     return services.escalate_due()
 
 
+@task
+def supervision_task() -> int:
+    """Offline warnings during opening hours."""
+    return len(services.offline_warnings())
+
+
+@task
+def drills_task() -> list[int]:
+    """Start due drills, end finished ones."""
+    return list(services.run_drills())
+
+
 scheduler.register(escalate_due_task, 5)
+scheduler.register(supervision_task, 60)
+scheduler.register(drills_task, 15)

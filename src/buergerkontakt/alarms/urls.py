@@ -11,4 +11,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/zeitleiste.csv", views.export, name="export"),
     path("<int:pk>/entwarnung/", views.resolve, name="resolve"),
+    path("probealarme/", views.drills, name="drills"),
+    path("probealarme/<int:pk>/", views.drill, name="drill"),
+    path("probealarme/<int:pk>/bericht.csv", views.drill_csv, name="drill_csv"),
+    path("probealarme/<int:pk>/absagen/", views.drill_cancel, name="drill_cancel"),
 ]

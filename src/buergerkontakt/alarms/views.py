@@ -1,9 +1,11 @@
 """Staff pages of the silent alarm: raising without JavaScript, registering a workstation, the
-security console with every workstation online/offline, and an alarm's timeline (with CSV export)."""
+security console with every workstation online/offline, an alarm's timeline (with CSV export), and
+drills (Probealarme) with their receipt and response report."""
 
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from buergerkontakt.core.decorators import staff_required
-from buergerkontakt.core.models import Location, Role, Room
+from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
 
 from . import queries, services
 from .consumers import DEVICE_COOKIE
-from .models import Alarm, Level, Workstation
+from .models import Alarm, Drill, Level, Workstation
 
 COOKIE_AGE = 5 * 365 * 24 * 3600
 
@@ -105,14 +107,6 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _security_locations(user):
-    return [
-        loc
-        for loc in Location.objects.filter(authority_id=user.authority_id)
-        if has_role(user, Role.SECURITY, obj=loc)
-    ]
-
-
 @staff_required(roles=(Role.SECURITY,))
 @require_GET
 def console(request: HttpRequest) -> HttpResponse:
@@ -134,6 +128,7 @@ def console(request: HttpRequest) -> HttpResponse:
     context = {
         "stations": stations,
         "online_count": sum(1 for w in stations if w.online),
+        "warned": [w for w in stations if not w.online and w.offline_warned_at],
         "alarms": Alarm.objects.filter(location__in=locations).select_related("room__floor", "raised_by")[
             :30
         ],
@@ -162,7 +157,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "alarm": alarm,
             "timeline": alarm.timeline.select_related("user"),
-            "deliveries": alarm.deliveries.select_related("user").order_by("circle", "sent_at"),
+            "report": queries.response_report(alarm),
         },
     )
 
@@ -200,3 +195,111 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied from exc
         messages.error(request, exc.message)
     return redirect("alarms:detail", pk=alarm.pk)
+
+
+# --- drills -------------------------------------------------------------------------------------------
+def _drill_rooms(user):
+    return (
+        Room.objects.filter(floor__location__in=queries.security_locations(user))
+        .select_related("floor__location")
+        .order_by("floor__location__name", "floor__level", "number")
+    )
+
+
+def _parse_when(value: str) -> datetime | None:
+    """A ``datetime-local`` value in the office's time zone; empty means now."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return timezone.make_aware(datetime.fromisoformat(value), timezone.get_current_timezone())
+
+
+@staff_required(roles=(Role.SECURITY,))
+@require_http_methods(["GET", "POST"])
+def drills(request: HttpRequest) -> HttpResponse:
+    rooms = _drill_rooms(request.user)
+    errors: dict[str, str] = {}
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        room = rooms.filter(pk=data["room"]).first() if data.get("room", "").isdigit() else None
+        if room is None:
+            errors["room"] = _("Bitte wählen Sie einen Raum aus der Liste.")
+        level = int(data["level"]) if data.get("level") in {"1", "2", "3"} else None
+        if level is None:
+            errors["level"] = _("Bitte wählen Sie eine Stufe.")
+        try:
+            when = _parse_when(data.get("when", ""))
+        except ValueError:
+            errors["when"] = _("Bitte geben Sie Datum und Uhrzeit vollständig an, z. B. 24.11.2026 09:30.")
+        if not errors:
+            try:
+                drill = services.plan_drill(
+                    request.user, room, level=level, at=when, note=data.get("note", "")
+                )
+            except services.AlarmError as exc:
+                errors["when"] = exc.message
+            else:
+                if drill.alarm_id:
+                    messages.warning(
+                        request, _("Der Probealarm läuft. Alle Empfänger sehen ihn als PROBEALARM.")
+                    )
+                else:
+                    messages.success(request, _("Der Probealarm ist geplant."))
+                return redirect("alarms:drill", pk=drill.pk)
+    return render(
+        request,
+        "alarms/drills.html",
+        {
+            "drills": queries.drills_for(request.user)[:50],
+            "rooms": rooms,
+            "levels": Level.choices,
+            "data": data,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _visible_drill(request: HttpRequest, pk: int) -> Drill:
+    drill = get_object_or_404(queries.drills_for(request.user), pk=pk)
+    return drill
+
+
+@staff_required(roles=(Role.SECURITY,))
+@require_GET
+def drill(request: HttpRequest, pk: int) -> HttpResponse:
+    current = _visible_drill(request, pk)
+    report = queries.response_report(current.alarm) if current.alarm else None
+    return render(request, "alarms/drill.html", {"drill": current, "report": report})
+
+
+@staff_required(roles=(Role.SECURITY,))
+@require_GET
+def drill_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    current = _visible_drill(request, pk)
+    if current.alarm is None:
+        raise Http404
+    report = queries.response_report(current.alarm)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="probealarm-{current.pk}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Person"), _("Funktion"), _("Kreis"), _("Empfangen nach (ms)"), _("Rückmeldung"),
+                     _("Rückmeldung nach (s)")])
+    for row in report.rows:
+        writer.writerow([row["name"], row["role"], row["circle"],
+                         "" if row["latency_ms"] is None else f"{row['latency_ms']:.0f}",
+                         row["response"], "" if row["response_s"] is None else row["response_s"]])
+    return response
+
+
+@staff_required(roles=(Role.SECURITY,))
+@require_POST
+def drill_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    current = _visible_drill(request, pk)
+    try:
+        services.cancel_drill(current, request.user)
+        messages.success(request, _("Der Probealarm ist abgesagt."))
+    except services.AlarmError as exc:
+        messages.error(request, exc.message)
+    return redirect("alarms:drill", pk=current.pk)
