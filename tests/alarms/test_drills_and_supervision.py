@@ -44,20 +44,22 @@ def test_manual_drill_raises_a_marked_alarm_at_once_and_reports_receipt_and_resp
     drill = services.plan_drill(security, org.room, level=2, note="angekündigt", now=MONDAY_9)
     alarm = drill.alarm
     assert alarm is not None and alarm.is_drill and alarm.room == org.room and alarm.level == 2
-    # Recipients as if raised in room 1.10: the neighbour and security (the planner knows already).
-    assert set(alarm.deliveries.values_list("user__username", flat=True)) == {"nachbar", "wache2"}
+    # Recipients as if raised in room 1.10: the neighbour, security (the planner too, so that the
+    # drill measures security's receipt) and the team lead of the case worker working there.
+    assert {d.user.username: d.role for d in alarm.deliveries.select_related("user")} == {
+        "nachbar": "neighbour", "wache2": "security", "security": "security", "teamlead": "lead"}
 
     services.confirm_receipt(alarm.pk, neighbour, now=later(seconds=0.040))
     services.confirm_receipt(alarm.pk, guard, now=later(seconds=0.120))
     services.respond(alarm.pk, neighbour, "coming", now=later(seconds=20))
     services.respond(alarm.pk, neighbour, "on_site", now=later(seconds=75))
     report = queries.response_report(alarm)
-    assert (report.recipients, report.received, report.received_percent) == (2, 2, 100)
+    assert (report.recipients, report.received, report.received_percent) == (4, 2, 50)
     assert report.receipt_p50_ms == pytest.approx(40) and report.receipt_max_ms == pytest.approx(120)
     assert report.coming == 1 and report.on_site == 1
     assert report.first_coming_s == 75.0  # the latest answer ("Vor Ort") replaced "Ich komme"
     assert report.first_on_site_s == 75.0
-    assert [row["latency_ms"] is not None for row in report.rows] == [True, True]
+    assert sorted(row["latency_ms"] is not None for row in report.rows) == [False, False, True, True]
 
 
 def test_report_of_an_alarm_nobody_received():

@@ -62,14 +62,16 @@ def role_holders(role: str, *, authority_id: int, location_id: int, team_ids=())
     )
 
 
-def initial(room: Room, level: int, raised_by: User) -> list[Recipient]:
-    """The recipients when the alarm is raised, circle 1 first."""
+def initial(room: Room, level: int, raised_by: User, *, drill: bool = False) -> list[Recipient]:
+    """The recipients when the alarm is raised, circle 1 first. A drill simulates an alarm from
+    ``room``: the team leads are those of the staff working there, and the planner (security) is a
+    recipient too, so that the drill measures security's receipt as well."""
     authority_id, location_id = raised_by.authority_id, room.floor.location_id
     chosen: dict[int, Recipient] = {}
 
     def add(user_ids, role: str, circle: int) -> None:
         for uid in sorted(user_ids):
-            if uid != raised_by.pk and uid not in chosen:
+            if (drill or uid != raised_by.pk) and uid not in chosen:
                 chosen[uid] = Recipient(uid, role, circle)
 
     add(
@@ -81,7 +83,10 @@ def initial(room: Room, level: int, raised_by: User) -> list[Recipient]:
     )
     if level >= 2:
         add(role_holders(Role.SECURITY, authority_id=authority_id, location_id=location_id), SECURITY, 1)
-    team_ids = list(raised_by.teams.values_list("pk", flat=True))
+    occupants = User.teams.through.objects.filter(user__workstation_room=room) if drill else None
+    team_ids = list(
+        occupants.values_list("team_id", flat=True) if drill else raised_by.teams.values_list("pk", flat=True)
+    )
     leads = (
         set(
             RoleAssignment.objects.filter(role=Role.TEAMLEAD, team_id__in=team_ids).values_list(

@@ -123,7 +123,7 @@ def raise_alarm(
     if not user.authority_id:
         raise AlarmError(_("Nur Mitarbeitende einer Behörde können einen Alarm auslösen."), 403)
     room = room or alarm_room(user, workstation)
-    chosen = recipients.initial(room, level, user)
+    chosen = recipients.initial(room, level, user, drill=drill)
     with transaction.atomic():
         alarm = Alarm.objects.create(
             authority_id=user.authority_id,
