@@ -10,8 +10,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 
-from buergerkontakt.alarms import services
-from buergerkontakt.alarms.models import Alarm, Delivery
+from buergerkontakt.alarms import consumers, services
+from buergerkontakt.alarms.models import Alarm, Delivery, Workstation
 from buergerkontakt.asgi import application
 from buergerkontakt.core.models import Role, Room
 from tests.asyncrun import run_async
@@ -101,6 +101,7 @@ def test_raise_receive_confirm_respond_and_resolve(people):
         assert (await next_event(n, "ended"))["alarm"] == alarm_id
         for client in (t, n, s, x):
             await client.disconnect()
+        await consumers.receipts.drain()
         return alarm_id
 
     alarm_id = run_async(scenario)
@@ -152,8 +153,11 @@ def test_heartbeat_keeps_a_registered_workstation_online(people, settings):
         assert ok
         hello = await next_event(t, "hello")
         assert hello["registered"] is True
+        connected_at = (await db(Workstation.objects.get)(pk=workstation.pk)).last_seen_at
         await t.send_json_to({"type": "ping"})
         assert await next_event(t, "pong") == {"event": "pong"}
+        await consumers.heartbeats.drain()  # heartbeats are written in batches, within a second
+        assert (await db(Workstation.objects.get)(pk=workstation.pk)).last_seen_at > connected_at
         await t.disconnect()
 
     run_async(scenario)

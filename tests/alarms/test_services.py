@@ -88,7 +88,7 @@ def test_alarm_is_stored_before_it_is_sent_and_receipt_measures_latency(
         alarm = services.raise_alarm(org.users["caseworker"], level=2, now=NOW)
         # Nothing is pushed inside the transaction; the rows exist first.
         assert pushes == [] and Delivery.objects.filter(alarm=alarm).count() == 4
-    assert len(pushes) == 1
+    assert len(pushes) == 2  # circle 1 (neighbours, security) first, then the team lead
     delivery = services.confirm_receipt(alarm.pk, people["left"], now=later(0.012))
     assert delivery.latency_ms == pytest.approx(12, abs=0.01)
     again = services.confirm_receipt(alarm.pk, people["left"], now=later(5))

@@ -12,16 +12,23 @@ import asyncio
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.consumers import LiveConsumer
 from buergerkontakt.core.permissions import is_staff_member
 
 from . import queries, services
+from .batching import Batcher
 from .live import security_group, user_group
 
 DEVICE_COOKIE = "bk_workstation"
 FORBIDDEN = 4403
+# Receipts are written within RECEIPT_DELAY of arrival (their time is taken on arrival); heartbeats
+# within HEARTBEAT_DELAY – far below the offline limit of ALARM_OFFLINE_SECONDS.
+RECEIPT_DELAY, HEARTBEAT_DELAY = 0.05, 1.0
+receipts = Batcher(services.confirm_receipts, RECEIPT_DELAY)
+heartbeats = Batcher(lambda items: services.heartbeats(items.keys()), HEARTBEAT_DELAY)
 
 
 def _allowed(scope) -> bool:
@@ -68,13 +75,13 @@ class AlarmConsumer(LiveConsumer):
     # --- from the client --------------------------------------------------------------------------------
     async def on_ping(self) -> None:
         if self.workstation:
-            await database_sync_to_async(services.heartbeat)(self.workstation.pk)
+            heartbeats.add(self.workstation.pk, None)
 
     async def receive_message(self, content: dict) -> None:
         kind = content.get("type")
         try:
             if kind == "received":
-                await database_sync_to_async(services.confirm_receipt)(int(content["alarm"]), self.user)
+                receipts.add((int(content["alarm"]), self.user.pk), timezone.now())
             elif kind == "respond":
                 await database_sync_to_async(services.respond)(
                     int(content["alarm"]), self.user, str(content.get("response", ""))

@@ -1,8 +1,8 @@
 """Pushes of the silent alarm (Channels), always after commit.
 
 Groups: ``alarm.user.<id>`` (every open staff page of a person) and ``alarm.security.<location>``
-(security consoles). Circle 1 (neighbours, security) is sent first and one by one; the rest
-follows concurrently.
+(security consoles). Circle 1 (neighbours, security) is sent first, all at once; the rest follows
+in batches.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ async def _send_all(messages: list[tuple[str, dict]], first: int) -> None:
     """One failed send must never stop the others: failures are retried once, then logged."""
     layer = get_channel_layer()
     failed: list[tuple[str, dict]] = []
-    for group, message in messages[:first]:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            failed.append((group, message))
+    # The first circle (at most about 20) at once, before anybody else.
+    results = await asyncio.gather(*(layer.group_send(g, m) for g, m in messages[:first]),
+                                   return_exceptions=True)
+    failed += [item for item, result in zip(messages[:first], results, strict=True)
+               if isinstance(result, Exception)]
     rest = messages[first:]
     for start in range(0, len(rest), BATCH):
         batch = rest[start : start + BATCH]
@@ -56,7 +56,7 @@ def _push(messages: list[tuple[str, dict]], first: int = 0) -> None:
         log.warning("alarm push failed", exc_info=True)
 
 
-def fan_out(alarm_id: int, chosen) -> None:
+def fan_out(alarm_id: int, chosen, *, console: bool = True) -> None:
     """Send the alarm to its (new) recipients, circle 1 first, and tell the consoles."""
 
     def push() -> None:
@@ -68,9 +68,10 @@ def fan_out(alarm_id: int, chosen) -> None:
             (user_group(r.user_id), {"type": "alarm.raised", "alarm": payload, "role": r.role})
             for r in ordered
         ]
-        messages.append(
-            (security_group(payload["location_id"]), {"type": "alarm.changed", "alarm": alarm_id})
-        )
+        if console:
+            messages.append(
+                (security_group(payload["location_id"]), {"type": "alarm.changed", "alarm": alarm_id})
+            )
         first = sum(1 for r in ordered if r.circle == 1)
         _push(messages, first)
 

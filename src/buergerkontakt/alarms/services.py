@@ -79,7 +79,12 @@ def connected(workstation_id: int, user: User, now: datetime | None = None) -> N
 
 
 def heartbeat(workstation_id: int, now: datetime | None = None) -> None:
-    Workstation.objects.filter(pk=workstation_id).update(last_seen_at=_now(now))
+    heartbeats([workstation_id], now=now)
+
+
+def heartbeats(workstation_ids, now: datetime | None = None) -> None:
+    """One statement for every workstation heard from since the last write."""
+    Workstation.objects.filter(pk__in=list(workstation_ids)).update(last_seen_at=_now(now))
 
 
 def disconnected(workstation_id: int) -> None:
@@ -137,34 +142,60 @@ def raise_alarm(
             circle=2 if any(r.circle == 2 for r in chosen) else 1,
         )
         _event(alarm, Kind.RAISED, now, user, detail=_("Probealarm") if drill else "")
-        Delivery.objects.bulk_create(
-            [
-                Delivery(alarm=alarm, user_id=r.user_id, role=r.role, circle=r.circle, sent_at=now)
-                for r in chosen
-            ]
-        )
         _event(alarm, Kind.SENT, now, detail=_("%(count)s Empfänger") % {"count": len(chosen)})
         if not chosen:
             _event(
                 alarm, Kind.NOBODY, now, detail=_("Für diesen Raum ist niemand als Empfänger eingerichtet.")
             )
-        live.fan_out(alarm.pk, chosen)
+        # The nearest circle is stored and pushed first; a building-wide level 3 (hundreds of rows)
+        # follows in its own transaction, each recipient still stored before it is sent to.
+        first = [r for r in chosen if r.circle == 1]
+        _store_deliveries(alarm, first, now)
+        live.fan_out(alarm.pk, first)
+    rest = [r for r in chosen if r.circle != 1]
+    if rest:
+        with transaction.atomic():
+            _store_deliveries(alarm, rest, now)
+            live.fan_out(alarm.pk, rest, console=False)
     return alarm
+
+
+def _store_deliveries(alarm: Alarm, chosen, now: datetime) -> None:
+    Delivery.objects.bulk_create(
+        [Delivery(alarm=alarm, user_id=r.user_id, role=r.role, circle=r.circle, sent_at=now) for r in chosen]
+    )
 
 
 # --- recipients' answers ------------------------------------------------------------------------------
 def confirm_receipt(alarm_id: int, user: User, *, now: datetime | None = None) -> Delivery | None:
     """The recipient's client got the alarm (sent automatically); stores the delivery latency once."""
-    now = _now(now)
+    confirm_receipts({(alarm_id, user.pk): _now(now)})
+    return Delivery.objects.filter(alarm_id=alarm_id, user=user).first()
+
+
+def confirm_receipts(receipts: dict[tuple[int, int], datetime]) -> int:
+    """Many receipts in one transaction: {(alarm id, user id): moment of arrival}. Only the first
+    receipt of each delivery counts. Returns the number stored."""
+    if not receipts:
+        return 0
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().filter(alarm_id=alarm_id, user=user).first()
-        if delivery is None or delivery.received_at is not None:
-            return delivery
-        delivery.received_at = now
-        delivery.latency_ms = max(0.0, (now - delivery.sent_at).total_seconds() * 1000)
-        delivery.save(update_fields=["received_at", "latency_ms"])
-        _event(delivery.alarm, Kind.RECEIVED, now, user, detail=f"{delivery.latency_ms:.0f} ms")
-    return delivery
+        pairs = Q()
+        for alarm_id, user_id in receipts:
+            pairs |= Q(alarm_id=alarm_id, user_id=user_id)
+        deliveries = list(Delivery.objects.select_for_update().filter(pairs, received_at__isnull=True))
+        for delivery in deliveries:
+            at = receipts[(delivery.alarm_id, delivery.user_id)]
+            delivery.received_at = at
+            delivery.latency_ms = max(0.0, (at - delivery.sent_at).total_seconds() * 1000)
+        Delivery.objects.bulk_update(deliveries, ["received_at", "latency_ms"])
+        TimelineEvent.objects.bulk_create(
+            [
+                TimelineEvent(alarm_id=d.alarm_id, kind=Kind.RECEIVED, at=d.received_at, user_id=d.user_id,
+                              detail=f"{d.latency_ms:.0f} ms")
+                for d in deliveries
+            ]
+        )
+    return len(deliveries)
 
 
 def respond(alarm_id: int, user: User, response: str, *, now: datetime | None = None) -> Delivery:
@@ -267,12 +298,7 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
         first_escalation = current.escalated_at is None
         current.circle, current.escalated_at = circle, now
         if added:
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(alarm=current, user_id=r.user_id, role=r.role, circle=r.circle, sent_at=now)
-                    for r in added
-                ]
-            )
+            _store_deliveries(current, added, now)
             _event(
                 current,
                 Kind.ESCALATED,
