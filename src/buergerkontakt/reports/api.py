@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-
-
 
 from . import opendata
 
@@ -38,18 +36,24 @@ class PeriodOut(Schema):
 
 class CallbacksOut(Schema):
     within_deadline_percent: int | None = Field(
-        description="Anteil der Rückrufwünsche, bei denen der erste Anrufversuch vor Fristablauf lag (%); null "
-                    "wenn unterdrückt oder keine Fälle / share of callback requests first called within the "
-                    "deadline; null if suppressed or none")
-    tickets: int | None = Field(description="Zahl der bewerteten Rückrufwünsche; null wenn unter `min_count` / "
-                                            "number of requests counted; null below `min_count`")
+        description="Anteil der Rückrufwünsche, bei denen der erste Anrufversuch vor Fristablauf lag "
+        "(%); null wenn unterdrückt oder keine Fälle / share of callback requests first called within the "
+        "deadline; null if suppressed or none"
+    )
+    tickets: int | None = Field(
+        description="Zahl der bewerteten Rückrufwünsche; null wenn unter `min_count` / "
+        "number of requests counted; null below `min_count`"
+    )
     suppressed: bool
 
 
 class WalkInOut(Schema):
-    offered: bool = Field(description="Vorsprache ohne Termin mit Wartenummer möglich / walk-in queue offered")
-    median_wait_minutes: int | None = Field(description="Median der Wartezeit bis zum Aufruf (Minuten) / "
-                                                        "median wait until called (minutes)")
+    offered: bool = Field(
+        description="Vorsprache ohne Termin mit Wartenummer möglich / walk-in queue offered"
+    )
+    median_wait_minutes: int | None = Field(
+        description="Median der Wartezeit bis zum Aufruf (Minuten) / median wait until called (minutes)"
+    )
     tickets: int | None
     suppressed: bool
 
@@ -57,8 +61,10 @@ class WalkInOut(Schema):
 class NextFreeOut(Schema):
     service: str = Field(description="Kurzname der Leistung / service slug")
     service_name: str
-    date: dt.date | None = Field(description="Tag des nächsten freien Online-Termins; null: keiner im Horizont / "
-                                          "day of the next free online appointment; null: none ahead")
+    date: dt.date | None = Field(
+        description="Tag des nächsten freien Online-Termins; null: keiner im Horizont / "
+        "day of the next free online appointment; null: none ahead"
+    )
     days: int | None = Field(description="Tage ab heute / days from today")
 
 
@@ -97,20 +103,35 @@ DESCRIPTION = (
 )
 
 
-@router.get("reachability", response=list[ReachabilityOut], operation_id="opendata_reachability",
-            summary="Erreichbarkeit aller Standorte / Reachability of all offices", description=DESCRIPTION)
+@router.get(
+    "reachability",
+    response=list[ReachabilityOut],
+    operation_id="opendata_reachability",
+    summary="Erreichbarkeit aller Standorte / Reachability of all offices",
+    description=DESCRIPTION,
+)
 def reachability(request: HttpRequest):
     return opendata.all_offices()
 
 
 @router.get(
-    "reachability.csv", operation_id="opendata_reachability_csv",
+    "reachability.csv",
+    operation_id="opendata_reachability_csv",
     summary="Erreichbarkeit aller Standorte als CSV / Reachability as CSV",
-    description="Dieselben Zahlen im Langformat, eine Zeile je Standort und Kennzahl (UTF-8, Komma, RFC 4180). "
-                "Spalten: " + ", ".join(f"`{c}`" for c in opendata.CSV_HEADER) + ".\n\n"
-                "The same figures in long format, one row per office and figure.",
-    openapi_extra={"responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": {
-        "type": "string", "example": ",".join(opendata.CSV_HEADER)}}}}}},
+    description="Dieselben Zahlen im Langformat, eine Zeile je Standort und Kennzahl "
+    "(UTF-8, Komma, RFC 4180). "
+    "Spalten: " + ", ".join(f"`{c}`" for c in opendata.CSV_HEADER) + ".\n\n"
+    "The same figures in long format, one row per office and figure.",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "CSV",
+                "content": {
+                    "text/csv": {"schema": {"type": "string", "example": ",".join(opendata.CSV_HEADER)}}
+                },
+            }
+        }
+    },
 )
 def reachability_csv(request: HttpRequest):
     response = HttpResponse(opendata.as_csv(opendata.all_offices()), content_type="text/csv; charset=utf-8")
@@ -118,9 +139,13 @@ def reachability_csv(request: HttpRequest):
     return response
 
 
-@router.get("reachability/{slug}", response={200: ReachabilityOut, 404: ErrorOut},
-            operation_id="opendata_reachability_office",
-            summary="Erreichbarkeit eines Standorts / Reachability of one office", description=DESCRIPTION)
+@router.get(
+    "reachability/{slug}",
+    response={200: ReachabilityOut, 404: ErrorOut},
+    operation_id="opendata_reachability_office",
+    summary="Erreichbarkeit eines Standorts / Reachability of one office",
+    description=DESCRIPTION,
+)
 def reachability_office(request: HttpRequest, slug: str):
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,80}", slug):
         raise HttpError(404, _("Diesen Standort gibt es nicht."))
@@ -128,6 +153,3 @@ def reachability_office(request: HttpRequest, slug: str):
     if location is None:
         raise HttpError(404, _("Diesen Standort gibt es nicht."))
     return opendata.office(location, timezone.now())
-
-
-

@@ -61,12 +61,15 @@ def _appointments(today: date) -> None:
     made: list[Appointment] = []
     chosen: list = []
     codes = set(Appointment.objects.values_list("code", flat=True))
-    schedules = (Schedule.objects.filter(weekday__isnull=False, same_day_only=False)
-                 .select_related("group", "location").prefetch_related("group__services")
-                 .order_by("group_id", "location_id", "weekday", "start"))
+    schedules = (
+        Schedule.objects.filter(weekday__isnull=False, same_day_only=False)
+        .select_related("group", "location")
+        .prefetch_related("group__services")
+        .order_by("group_id", "location_id", "weekday", "start")
+    )
     n = 0
     for schedule in schedules:
-        services = [s for s in schedule.group.services.all()]
+        services = list(schedule.group.services.all())
         if not services:
             continue
         unit = schedule.group.slot_minutes
@@ -96,22 +99,38 @@ def _appointments(today: date) -> None:
                 while not code or code in codes:
                     code = "".join(rng.choice(TICKET_ALPHABET) for _ in range(8))
                 codes.add(code)
-                made.append(Appointment(
-                    code=code, status=state, group=schedule.group, location=schedule.location,
-                    start=start, end=start + timedelta(minutes=length),
-                    quota=Quota.ONLINE if rng.random() < 0.7 else Quota.INTERNAL,
-                    name=_citizen(n), email=f"demo-kunde-{n}@example.org", person_key=f"demo-kunde-{n}@example.org",
-                    capacity_released=True, idempotency_key=f"{MARKER}:{schedule.pk}:{day.isoformat()}:{index}",
-                    confirmed_at=start - timedelta(days=rng.randint(1, 20)), cancelled_at=cancelled_at,
-                    checked_in_at=start - timedelta(minutes=rng.randint(2, 15)) if state == status.COMPLETED else None,
-                    reminder_sent_at=start - timedelta(hours=24),
-                ))
+                made.append(
+                    Appointment(
+                        code=code,
+                        status=state,
+                        group=schedule.group,
+                        location=schedule.location,
+                        start=start,
+                        end=start + timedelta(minutes=length),
+                        quota=Quota.ONLINE if rng.random() < 0.7 else Quota.INTERNAL,
+                        name=_citizen(n),
+                        email=f"demo-kunde-{n}@example.org",
+                        person_key=f"demo-kunde-{n}@example.org",
+                        capacity_released=True,
+                        idempotency_key=f"{MARKER}:{schedule.pk}:{day.isoformat()}:{index}",
+                        confirmed_at=start - timedelta(days=rng.randint(1, 20)),
+                        cancelled_at=cancelled_at,
+                        checked_in_at=start - timedelta(minutes=rng.randint(2, 15))
+                        if state == status.COMPLETED
+                        else None,
+                        reminder_sent_at=start - timedelta(hours=24),
+                    )
+                )
                 chosen.append(service)
     Appointment.objects.bulk_create(made, batch_size=500)
     saved = {a.idempotency_key: a.pk for a in Appointment.objects.filter(idempotency_key__startswith=MARKER)}
     AppointmentService.objects.bulk_create(
-        [AppointmentService(appointment_id=saved[a.idempotency_key], service=s, position=0)
-         for a, s in zip(made, chosen, strict=True)], batch_size=500)
+        [
+            AppointmentService(appointment_id=saved[a.idempotency_key], service=s, position=0)
+            for a, s in zip(made, chosen, strict=True)
+        ],
+        batch_size=500,
+    )
 
 
 # --- walk-in ----------------------------------------------------------------------------------
@@ -141,20 +160,41 @@ def _walkin(today: date) -> None:
                     state = Ticket.Status.CANCELLED
                 elif draw > 0.90:
                     state = Ticket.Status.MISSED
-                    fields = {"called_at": queued + timedelta(seconds=wait), "call_count": 3,
-                              "wait_seconds": wait}
+                    fields = {
+                        "called_at": queued + timedelta(seconds=wait),
+                        "call_count": 3,
+                        "wait_seconds": wait,
+                    }
                 else:
                     state = Ticket.Status.DONE
                     called = queued + timedelta(seconds=wait)
-                    fields = {"called_at": called, "last_called_at": called, "call_count": 1,
-                              "started_at": called + timedelta(seconds=40),
-                              "finished_at": called + timedelta(seconds=40 + serve),
-                              "wait_seconds": wait, "service_seconds": serve}
-                made.append(Ticket(
-                    queue=queue, origin=queue, prefix=queue.prefix, day=day, number=number, kind=kind,
-                    status=state, emergency_reason="Demo: dringende Vorsprache" if kind == Ticket.Kind.EMERGENCY else "",
-                    secret=f"{MARKER}-{queue.pk}-{day:%y%m%d}-{number}"[:32], queued_at=queued, issued_at=queued,
-                    **fields))
+                    fields = {
+                        "called_at": called,
+                        "last_called_at": called,
+                        "call_count": 1,
+                        "started_at": called + timedelta(seconds=40),
+                        "finished_at": called + timedelta(seconds=40 + serve),
+                        "wait_seconds": wait,
+                        "service_seconds": serve,
+                    }
+                made.append(
+                    Ticket(
+                        queue=queue,
+                        origin=queue,
+                        prefix=queue.prefix,
+                        day=day,
+                        number=number,
+                        kind=kind,
+                        status=state,
+                        emergency_reason="Demo: dringende Vorsprache"
+                        if kind == Ticket.Kind.EMERGENCY
+                        else "",
+                        secret=f"{MARKER}-{queue.pk}-{day:%y%m%d}-{number}"[:32],
+                        queued_at=queued,
+                        issued_at=queued,
+                        **fields,
+                    )
+                )
     Ticket.objects.bulk_create(made, batch_size=500)
 
 
@@ -174,11 +214,19 @@ def _callbacks(today: date) -> None:
     if Ticket.objects.filter(routing_note=MARKER).exists():
         return
     rng = _rng("callbacks")
-    teams = list(Team.objects.filter(slug__in=["jc-leistung-1", "jc-leistung-2", "jc-markt-integration",
-                                               "bb-buergerservice"]).select_related("location").order_by("pk"))
-    agents = {a.authority_id: list(User.objects.filter(authority_id=a.authority_id,
-                                                       role_assignments__role=Role.AGENT).order_by("pk"))
-              for a in teams}
+    teams = list(
+        Team.objects.filter(
+            slug__in=["jc-leistung-1", "jc-leistung-2", "jc-markt-integration", "bb-buergerservice"]
+        )
+        .select_related("location")
+        .order_by("pk")
+    )
+    agents = {
+        a.authority_id: list(
+            User.objects.filter(authority_id=a.authority_id, role_assignments__role=Role.AGENT).order_by("pk")
+        )
+        for a in teams
+    }
     existing = set(Ticket.objects.values_list("number", flat=True))
     tickets: list[Ticket] = []
     attempts: list[tuple[int, list[tuple[datetime, str]]]] = []
@@ -222,23 +270,46 @@ def _callbacks(today: date) -> None:
                     number = "R-" + "".join(rng.choice(TICKET_ALPHABET) for _ in range(7))
                 existing.add(number)
                 n = len(tickets) + 1
-                tickets.append(Ticket(
-                    number=number, authority_id=team.authority_id, team=team, routing_note=MARKER,
-                    channel=Channel.ONLINE if rng.random() < 0.2 else Channel.PHONE,
-                    created_by=rng.choice(staff), created_at=created, caller_name=_citizen(n),
-                    phone=f"+49151000{n:05d}", topic=rng.choice(["Rückfrage Bescheid", "Unterlagen nachreichen",
-                                                                 "Terminwunsch", "Zahlung ausstehend",
-                                                                 "Umzug mitteilen"]),
-                    urgency=urgency, status=Ticket.Status.SOLVED if reached else Ticket.Status.UNREACHABLE,
-                    due_at=due, warn_at=deadline.warn_at, attempts_made=len(outcomes),
-                    closed_at=calls[len(outcomes) - 1],
-                    breached_at=due if first > due else None))
+                tickets.append(
+                    Ticket(
+                        number=number,
+                        authority_id=team.authority_id,
+                        team=team,
+                        routing_note=MARKER,
+                        channel=Channel.ONLINE if rng.random() < 0.2 else Channel.PHONE,
+                        created_by=rng.choice(staff),
+                        created_at=created,
+                        caller_name=_citizen(n),
+                        phone=f"+49151000{n:05d}",
+                        topic=rng.choice(
+                            [
+                                "Rückfrage Bescheid",
+                                "Unterlagen nachreichen",
+                                "Terminwunsch",
+                                "Zahlung ausstehend",
+                                "Umzug mitteilen",
+                            ]
+                        ),
+                        urgency=urgency,
+                        status=Ticket.Status.SOLVED if reached else Ticket.Status.UNREACHABLE,
+                        due_at=due,
+                        warn_at=deadline.warn_at,
+                        attempts_made=len(outcomes),
+                        closed_at=calls[len(outcomes) - 1],
+                        breached_at=due if first > due else None,
+                    )
+                )
                 attempts.append((n - 1, list(zip(calls, outcomes, strict=False))))
     Ticket.objects.bulk_create(tickets, batch_size=500)
     ids = dict(Ticket.objects.filter(routing_note=MARKER).values_list("number", "pk"))
     Attempt.objects.bulk_create(
-        [Attempt(ticket_id=ids[tickets[index].number], number=k, at=at, outcome=outcome)
-         for index, calls in attempts for k, (at, outcome) in enumerate(calls, start=1)], batch_size=500)
+        [
+            Attempt(ticket_id=ids[tickets[index].number], number=k, at=at, outcome=outcome)
+            for index, calls in attempts
+            for k, (at, outcome) in enumerate(calls, start=1)
+        ],
+        batch_size=500,
+    )
 
     first_contacts = []
     for authority_id, staff in agents.items():
@@ -247,10 +318,21 @@ def _callbacks(today: date) -> None:
         location = Location.objects.filter(authority_id=authority_id).order_by("pk").first()
         for day in _working_days(location, today):
             for _index in range(rng.randint(4, 11)):
-                first_contacts.append(FirstContact(
-                    authority_id=authority_id, agent=rng.choice(staff), at=_at(day, rng.randint(8 * 60, 16 * 60)),
-                    topic=rng.choice(["Auskunft Öffnungszeiten", "Bearbeitungsstand", "Formular erklärt",
-                                      "Termin bestätigt"])))
+                first_contacts.append(
+                    FirstContact(
+                        authority_id=authority_id,
+                        agent=rng.choice(staff),
+                        at=_at(day, rng.randint(8 * 60, 16 * 60)),
+                        topic=rng.choice(
+                            [
+                                "Auskunft Öffnungszeiten",
+                                "Bearbeitungsstand",
+                                "Formular erklärt",
+                                "Termin bestätigt",
+                            ]
+                        ),
+                    )
+                )
     FirstContact.objects.bulk_create(first_contacts, batch_size=500)
 
 
@@ -263,39 +345,72 @@ def _alarms(today: date) -> None:
     rng = _rng("alarms")
     roles = [Delivery.Role.NEIGHBOUR, Delivery.Role.SECURITY, Delivery.Role.LEAD, Delivery.Role.FLOOR]
     for location in Location.objects.filter(authority__in=Authority.objects.all()).order_by("pk"):
-        people = list(User.objects.filter(workstation_room__floor__location=location, is_active=True)
-                      .select_related("workstation_room").order_by("pk"))
+        people = list(
+            User.objects.filter(workstation_room__floor__location=location, is_active=True)
+            .select_related("workstation_room")
+            .order_by("pk")
+        )
         if len(people) < 3:
             continue
         days = _working_days(location, today)
         moments = [(days[i], True) for i in range(5, len(days), 20)]  # a drill about every four weeks
-        moments += [(rng.choice(days), False) for _ in range(2 if location.slug.startswith("jobcenter") else 1)]
+        moments += [
+            (rng.choice(days), False) for _ in range(2 if location.slug.startswith("jobcenter") else 1)
+        ]
         for day, drill in sorted(moments):
             trigger = rng.choice(people)
             raised = _at(day, rng.randint(8 * 60, 15 * 60))
             alarm = Alarm.objects.create(
-                authority_id=location.authority_id, location=location, room=trigger.workstation_room,
-                raised_by=trigger, level=Level.WITNESS if drill or rng.random() < 0.5 else Level.SECURITY,
-                status=Alarm.Status.RESOLVED, is_drill=drill, raised_at=raised,
-                ended_at=raised + timedelta(minutes=rng.randint(6, 25)), ended_by=trigger)
+                authority_id=location.authority_id,
+                location=location,
+                room=trigger.workstation_room,
+                raised_by=trigger,
+                level=Level.WITNESS if drill or rng.random() < 0.5 else Level.SECURITY,
+                status=Alarm.Status.RESOLVED,
+                is_drill=drill,
+                raised_at=raised,
+                ended_at=raised + timedelta(minutes=rng.randint(6, 25)),
+                ended_by=trigger,
+            )
             deliveries = []
             for index, person in enumerate(p for p in people if p != trigger):
                 sent = raised + timedelta(milliseconds=rng.randint(2, 15))
-                received = None if rng.random() < 0.04 else sent + timedelta(
-                    milliseconds=rng.lognormvariate(4.2, 0.6))
+                received = (
+                    None
+                    if rng.random() < 0.04
+                    else sent + timedelta(milliseconds=rng.lognormvariate(4.2, 0.6))
+                )
                 responded = None
                 if received and index < 4 and rng.random() < 0.85:
                     responded = sent + timedelta(seconds=rng.triangular(6, 120 if drill else 60, 20))
-                deliveries.append(Delivery(
-                    alarm=alarm, user=person, role=roles[index % len(roles)], circle=1 if index < 4 else 2,
-                    sent_at=sent, received_at=received,
-                    latency_ms=(received - sent).total_seconds() * 1000 if received else None,
-                    response=Delivery.Response.COMING if responded else "", responded_at=responded))
+                deliveries.append(
+                    Delivery(
+                        alarm=alarm,
+                        user=person,
+                        role=roles[index % len(roles)],
+                        circle=1 if index < 4 else 2,
+                        sent_at=sent,
+                        received_at=received,
+                        latency_ms=(received - sent).total_seconds() * 1000 if received else None,
+                        response=Delivery.Response.COMING if responded else "",
+                        responded_at=responded,
+                    )
+                )
             Delivery.objects.bulk_create(deliveries)
-            TimelineEvent.objects.bulk_create([
-                TimelineEvent(alarm=alarm, at=raised, kind=TimelineEvent.Kind.RAISED, user=trigger, detail=MARKER),
-                TimelineEvent(alarm=alarm, at=alarm.ended_at, kind=TimelineEvent.Kind.RESOLVED, user=trigger,
-                              detail=MARKER)])
+            TimelineEvent.objects.bulk_create(
+                [
+                    TimelineEvent(
+                        alarm=alarm, at=raised, kind=TimelineEvent.Kind.RAISED, user=trigger, detail=MARKER
+                    ),
+                    TimelineEvent(
+                        alarm=alarm,
+                        at=alarm.ended_at,
+                        kind=TimelineEvent.Kind.RESOLVED,
+                        user=trigger,
+                        detail=MARKER,
+                    ),
+                ]
+            )
 
 
 @demo_step

@@ -20,16 +20,32 @@ class DateInput(forms.DateInput):
 
 
 class FilterForm(forms.Form):
-    von = forms.DateField(label=_("von"), required=False, widget=DateInput(),
-                          error_messages={"invalid": _("Bitte geben Sie ein gültiges Datum ein.")})
-    bis = forms.DateField(label=_("bis einschließlich"), required=False, widget=DateInput(),
-                          error_messages={"invalid": _("Bitte geben Sie ein gültiges Datum ein.")})
-    standort = forms.ModelChoiceField(label=_("Standort"), queryset=None, required=False,
-                                      empty_label=_("alle Standorte"),
-                                      error_messages={"invalid_choice": _("Diesen Standort können Sie nicht "
-                                                                          "auswählen.")})
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("alle Teams"),
-                                  error_messages={"invalid_choice": _("Dieses Team können Sie nicht auswählen.")})
+    von = forms.DateField(
+        label=_("von"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Bitte geben Sie ein gültiges Datum ein.")},
+    )
+    bis = forms.DateField(
+        label=_("bis einschließlich"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("Bitte geben Sie ein gültiges Datum ein.")},
+    )
+    standort = forms.ModelChoiceField(
+        label=_("Standort"),
+        queryset=None,
+        required=False,
+        empty_label=_("alle Standorte"),
+        error_messages={"invalid_choice": _("Diesen Standort können Sie nicht auswählen.")},
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=None,
+        required=False,
+        empty_label=_("alle Teams"),
+        error_messages={"invalid_choice": _("Dieses Team können Sie nicht auswählen.")},
+    )
 
     def __init__(self, scope: ReportScope, today: date, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -56,8 +72,9 @@ class FilterForm(forms.Form):
         if last < first:
             raise forms.ValidationError(_("Das Ende des Zeitraums liegt vor seinem Beginn."))
         if (last - first).days + 1 > settings.REPORTS_MAX_DAYS:
-            raise forms.ValidationError(_("Bitte wählen Sie höchstens %(days)d Tage.")
-                                        % {"days": settings.REPORTS_MAX_DAYS})
+            raise forms.ValidationError(
+                _("Bitte wählen Sie höchstens %(days)d Tage.") % {"days": settings.REPORTS_MAX_DAYS}
+            )
         location, team = data.get("standort"), data.get("team")
         if location and team and team.location_id != location.pk:
             self.add_error("team", _("Dieses Team gehört nicht zum gewählten Standort."))

@@ -178,8 +178,9 @@ class Table:
     def cell(self, row: dict, column: Column) -> str:
         return format_value(row.get(column.key), column.kind)
 
-    def display_rows(self) -> list[list[str]]:
-        return [[self.cell(row, c) for c in self.columns] for row in self.rows]
+    def display_rows(self) -> list[list[tuple[str, bool]]]:
+        """Cells as (text, is_number) for the HTML table."""
+        return [[(self.cell(row, c), c.kind != "text") for c in self.columns] for row in self.rows]
 
     def values(self, key: str) -> list:
         return [row.get(key) for row in self.rows]

@@ -43,9 +43,13 @@ def public_period(now: datetime) -> Period:
 def _callbacks(location: Location, period: Period, now: datetime, min_count: int) -> dict:
     from buergerkontakt.callbacks.models import Ticket
 
-    found = (Ticket.objects.filter(team__location=location, created_at__gte=period.start,
-                                   created_at__lt=period.end)
-             .annotate(first_attempt=Min("attempts__at")).values_list("due_at", "first_attempt"))
+    found = (
+        Ticket.objects.filter(
+            team__location=location, created_at__gte=period.start, created_at__lt=period.end
+        )
+        .annotate(first_attempt=Min("attempts__at"))
+        .values_list("due_at", "first_attempt")
+    )
     met = breached = 0
     for due, first in found:
         outcome = kpis.deadline_outcome(due, first, now)
@@ -54,26 +58,37 @@ def _callbacks(location: Location, period: Period, now: datetime, min_count: int
     counted = met + breached
     published = kpis.suppress(counted, min_count)
     share = kpis.rate(met, counted) if published else None
-    return {"within_deadline_percent": round(share) if share is not None else None,
-            "tickets": published, "suppressed": published is None}
+    return {
+        "within_deadline_percent": round(share) if share is not None else None,
+        "tickets": published,
+        "suppressed": published is None,
+    }
 
 
 def _walk_in(location: Location, period: Period, min_count: int) -> dict:
     from buergerkontakt.walkin.models import Queue, Ticket
 
-    waits = list(Ticket.objects.filter(queue__location=location, day__gte=period.first, day__lte=period.last,
-                                       wait_seconds__isnull=False).values_list("wait_seconds", flat=True))
+    waits = list(
+        Ticket.objects.filter(
+            queue__location=location, day__gte=period.first, day__lte=period.last, wait_seconds__isnull=False
+        ).values_list("wait_seconds", flat=True)
+    )
     published = kpis.suppress(len(waits), min_count)
     wait = kpis.minutes(kpis.median(waits)) if published else None
-    return {"offered": Queue.objects.filter(location=location, is_active=True, walk_in=True).exists(),
-            "median_wait_minutes": round(wait) if wait is not None else None,
-            "tickets": published, "suppressed": published is None}
+    return {
+        "offered": Queue.objects.filter(location=location, is_active=True, walk_in=True).exists(),
+        "median_wait_minutes": round(wait) if wait is not None else None,
+        "tickets": published,
+        "suppressed": published is None,
+    }
 
 
 def _weekly(owner) -> list[dict]:
-    return [{"weekday": rule.weekday, "start": rule.start.strftime("%H:%M"), "end": rule.end.strftime("%H:%M")}
-            for rule in sorted(hours.rules_for(owner, HoursKind.PHONE), key=lambda r: (r.weekday, r.start))
-            if not rule.valid_until or rule.valid_until >= timezone.localdate()]
+    return [
+        {"weekday": rule.weekday, "start": rule.start.strftime("%H:%M"), "end": rule.end.strftime("%H:%M")}
+        for rule in sorted(hours.rules_for(owner, HoursKind.PHONE), key=lambda r: (r.weekday, r.start))
+        if not rule.valid_until or rule.valid_until >= timezone.localdate()
+    ]
 
 
 def _phone_hours(location: Location) -> list[dict]:
@@ -96,12 +111,22 @@ def compute(location: Location, now: datetime) -> dict:
     next_free = []
     for service, _location in bookable_pairs([location.pk]):
         day = next_free_days(service.pk, location.pk, now)
-        next_free.append({"service": service.slug, "service_name": service.name, "date": day,
-                          "days": (day - today).days if day else None})
+        next_free.append(
+            {
+                "service": service.slug,
+                "service_name": service.name,
+                "date": day,
+                "days": (day - today).days if day else None,
+            }
+        )
     return {
-        "office": {"slug": location.slug, "name": location.name, "authority": location.authority.name,
-                   "city": location.city,
-                   "url": settings.SITE_URL + reverse("reports:reachability", args=[location.slug])},
+        "office": {
+            "slug": location.slug,
+            "name": location.name,
+            "authority": location.authority.name,
+            "city": location.city,
+            "url": settings.SITE_URL + reverse("reports:reachability", args=[location.slug]),
+        },
         "period": {"first": period.first, "last": period.last, "days": period.days},
         "generated_at": now,
         "min_count": min_count,
@@ -127,7 +152,11 @@ def office(location: Location, now: datetime | None = None) -> dict:
 
 
 def public_locations():
-    return Location.objects.filter(is_public=True).select_related("authority").order_by("authority__name", "name")
+    return (
+        Location.objects.filter(is_public=True)
+        .select_related("authority")
+        .order_by("authority__name", "name")
+    )
 
 
 def all_offices(now: datetime | None = None) -> list[dict]:
@@ -137,34 +166,57 @@ def all_offices(now: datetime | None = None) -> list[dict]:
 
 def weekly_lines(windows: list[dict]) -> list[hours.WeeklyLine]:
     """'Mo–Fr 10:00–11:00' lines in the current language from a cached document."""
-    rules = [WeeklyRule(w["weekday"], time.fromisoformat(w["start"]), time.fromisoformat(w["end"]), None, None)
-             for w in windows]
+    rules = [
+        WeeklyRule(w["weekday"], time.fromisoformat(w["start"]), time.fromisoformat(w["end"]), None, None)
+        for w in windows
+    ]
     return hours.weekly_summary(rules, timezone.localdate())
 
 
 # --- CSV (long format: one row per office and figure) ----------------------------------------------
-CSV_HEADER = ["office_slug", "office_name", "authority", "period_first", "period_last", "metric", "service",
-              "value", "unit", "count", "suppressed"]
+CSV_HEADER = [
+    "office_slug",
+    "office_name",
+    "authority",
+    "period_first",
+    "period_last",
+    "metric",
+    "service",
+    "value",
+    "unit",
+    "count",
+    "suppressed",
+]
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 
 
 def csv_rows(documents: list[dict]) -> list[list]:
     rows = []
     for doc in documents:
-        base = [doc["office"]["slug"], doc["office"]["name"], doc["office"]["authority"],
-                doc["period"]["first"].isoformat(), doc["period"]["last"].isoformat()]
+        base = [
+            doc["office"]["slug"],
+            doc["office"]["name"],
+            doc["office"]["authority"],
+            doc["period"]["first"].isoformat(),
+            doc["period"]["last"].isoformat(),
+        ]
         cb, walk = doc["callbacks"], doc["walk_in"]
-        rows.append(base + ["callbacks_within_deadline", "", cb["within_deadline_percent"], "percent",
-                            cb["tickets"], cb["suppressed"]])
+        rows.append(
+            [*base, "callbacks_within_deadline", "", cb["within_deadline_percent"], "percent",
+             cb["tickets"], cb["suppressed"]]
+        )
         if walk["offered"] or walk["tickets"]:
-            rows.append(base + ["walk_in_median_wait", "", walk["median_wait_minutes"], "minutes",
-                                walk["tickets"], walk["suppressed"]])
+            rows.append(
+                [*base, "walk_in_median_wait", "", walk["median_wait_minutes"], "minutes",
+                 walk["tickets"], walk["suppressed"]]
+            )
         for item in doc["next_free_appointments"]:
-            rows.append(base + ["next_free_appointment_days", item["service"], item["days"], "days",
-                                "", False])
+            rows.append(
+                [*base, "next_free_appointment_days", item["service"], item["days"], "days", "", False]
+            )
         for owner in doc["phone_hours"]:
             text = ", ".join(f"{WEEKDAYS[w['weekday']]} {w['start']}-{w['end']}" for w in owner["windows"])
-            rows.append(base + ["phone_hours", owner["name"], text, "weekly", "", False])
+            rows.append([*base, "phone_hours", owner["name"], text, "weekly", "", False])
     return rows
 
 
@@ -174,6 +226,7 @@ def as_csv(documents: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in csv_rows(documents):
-        writer.writerow(["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row])
+        writer.writerow(
+            ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row]
+        )
     return out.getvalue()
-

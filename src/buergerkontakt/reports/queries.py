@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -72,7 +72,9 @@ def narrow(scope: ReportScope, location: Location | None = None, team: Team | No
     if team is not None:
         return ReportScope(frozenset(), frozenset({team.location_id}), frozenset({team.pk}))
     if location is not None:
-        teams = frozenset(Team.objects.filter(pk__in=scope.team_ids, location=location).values_list("pk", flat=True))
+        teams = frozenset(
+            Team.objects.filter(pk__in=scope.team_ids, location=location).values_list("pk", flat=True)
+        )
         return ReportScope(frozenset(), frozenset({location.pk}), teams)
     return scope
 
@@ -137,8 +139,12 @@ def appointments_section(scope: ReportScope, period: Period, now: datetime) -> S
     granularity, rows = _bucket_rows(period)
     for row in rows.values():
         row.update(booked=0, cancelled=0, no_show=0, attended=0)
-    found = Appointment.objects.filter(location_id__in=scope.location_ids, start__gte=period.start,
-                                       start__lt=period.end, status__in=booked_states)
+    found = Appointment.objects.filter(
+        location_id__in=scope.location_ids,
+        start__gte=period.start,
+        start__lt=period.end,
+        status__in=booked_states,
+    )
     for start, state in found.values_list("start", "status"):
         row = rows[kpis.bucket_of(kpis.local_date(start), granularity)]
         row["booked"] += 1
@@ -151,39 +157,68 @@ def appointments_section(scope: ReportScope, period: Period, now: datetime) -> S
     for row in rows.values():
         row["no_show_rate"] = kpis.rate(row["no_show"], row["no_show"] + row["attended"])
     table = Table(
-        "termine", _("Termine nach Termintag"),
-        [_bucket_column(granularity), Column("booked", _("gebucht"), "int"),
-         Column("cancelled", _("storniert"), "int"), Column("attended", _("wahrgenommen"), "int"),
-         Column("no_show", _("nicht erschienen"), "int"),
-         Column("no_show_rate", _("Nichterscheinensquote"), "percent")],
+        "termine",
+        _("Termine nach Termintag"),
+        [
+            _bucket_column(granularity),
+            Column("booked", _("gebucht"), "int"),
+            Column("cancelled", _("storniert"), "int"),
+            Column("attended", _("wahrgenommen"), "int"),
+            Column("no_show", _("nicht erschienen"), "int"),
+            Column("no_show_rate", _("Nichterscheinensquote"), "percent"),
+        ],
         list(rows.values()),
-        note=_("Gebucht zählt jeden bestätigten Termin des Tages, auch später stornierte. Die "
-               "Nichterscheinensquote bezieht sich auf Termine mit erfasstem Ergebnis "
-               "(wahrgenommen oder nicht erschienen)."),
+        note=_(
+            "Gebucht zählt jeden bestätigten Termin des Tages, auch später stornierte. Die "
+            "Nichterscheinensquote bezieht sich auf Termine mit erfasstem Ergebnis "
+            "(wahrgenommen oder nicht erschienen)."
+        ),
     )
     totals = {k: sum(r[k] for r in rows.values()) for k in ("booked", "cancelled", "no_show", "attended")}
     labels = table.values("label")
     section = Section("termine", _("Termine"), tables=[table])
     section.tiles = [
         Tile(_("Termine gebucht"), _fmt(totals["booked"], "int")),
-        Tile(_("storniert"), _fmt(totals["cancelled"], "int"),
-             _("%(rate)s der gebuchten") % {"rate": _fmt(kpis.rate(totals["cancelled"], totals["booked"]), "percent")}),
-        Tile(_("Nichterscheinensquote"),
-             _fmt(kpis.rate(totals["no_show"], totals["no_show"] + totals["attended"]), "percent")),
+        Tile(
+            _("storniert"),
+            _fmt(totals["cancelled"], "int"),
+            _("%(rate)s der gebuchten")
+            % {"rate": _fmt(kpis.rate(totals["cancelled"], totals["booked"]), "percent")},
+        ),
+        Tile(
+            _("Nichterscheinensquote"),
+            _fmt(kpis.rate(totals["no_show"], totals["no_show"] + totals["attended"]), "percent"),
+        ),
     ]
-    section.charts = [Chart(charts.bar_chart(
-        _("Termine je %(unit)s") % {"unit": _bucket_column(granularity).label}, labels,
-        [charts.Series(_("gebucht"), table.values("booked")),
-         charts.Series(_("storniert"), table.values("cancelled")),
-         charts.Series(_("nicht erschienen"), table.values("no_show"))], unit=_("Termine")), "termine")]
+    section.charts = [
+        Chart(
+            charts.bar_chart(
+                _("Termine je %(unit)s") % {"unit": _bucket_column(granularity).label},
+                labels,
+                [
+                    charts.Series(_("gebucht"), table.values("booked")),
+                    charts.Series(_("storniert"), table.values("cancelled")),
+                    charts.Series(_("nicht erschienen"), table.values("no_show")),
+                ],
+                unit=_("Termine"),
+            ),
+            "termine",
+        )
+    ]
     next_free = next_free_table(scope.location_ids, now)
     section.tables.append(next_free)
     if next_free.rows:
-        section.charts.append(Chart(charts.bar_chart(
-            _("Tage bis zum nächsten freien Online-Termin"),
-            [f"{r['service']} ({r['location_short']})" for r in next_free.rows],
-            [charts.Series(_("Tage"), [r["days"] for r in next_free.rows])], unit=_("Tage")),
-            "termine-naechster-freier"))
+        section.charts.append(
+            Chart(
+                charts.bar_chart(
+                    _("Tage bis zum nächsten freien Online-Termin"),
+                    [f"{r['service']} ({r['location_short']})" for r in next_free.rows],
+                    [charts.Series(_("Tage"), [r["days"] for r in next_free.rows])],
+                    unit=_("Tage"),
+                ),
+                "termine-naechster-freier",
+            )
+        )
     return section
 
 
@@ -192,8 +227,11 @@ def bookable_pairs(location_ids) -> list[tuple]:
     from buergerkontakt.appointments.models import Schedule
 
     pairs: dict[tuple[int, int], tuple] = {}
-    schedules = (Schedule.objects.filter(location_id__in=location_ids)
-                 .select_related("location").prefetch_related("group__services"))
+    schedules = (
+        Schedule.objects.filter(location_id__in=location_ids)
+        .select_related("location")
+        .prefetch_related("group__services")
+    )
     for schedule in schedules:
         for service in schedule.group.services.all():
             if service.online_bookable and service.is_public:
@@ -208,8 +246,9 @@ def next_free_days(service_id: int, location_id: int, now: datetime) -> date | N
 
     today = kpis.local_date(now)
     try:
-        found = booking.availability([service_id], today, settings.REPORTS_SLOT_HORIZON_DAYS,
-                                     location=location_id, now=now)
+        found = booking.availability(
+            [service_id], today, settings.REPORTS_SLOT_HORIZON_DAYS, location=location_id, now=now
+        )
     except BookingError:
         return None
     return min((item.day for item in found), default=None)
@@ -220,13 +259,24 @@ def next_free_table(location_ids, now: datetime) -> Table:
     rows = []
     for service, location in bookable_pairs(location_ids):
         day = next_free_days(service.pk, location.pk, now)
-        rows.append({"service": service.name, "location": location.name,
-                     "location_short": location.name.split()[-1], "day": day,
-                     "days": (day - today).days if day else None})
+        rows.append(
+            {
+                "service": service.name,
+                "location": location.name,
+                "location_short": location.name.split()[-1],
+                "day": day,
+                "days": (day - today).days if day else None,
+            }
+        )
     return Table(
-        "termine-naechster-freier", _("Nächster freier Online-Termin je Leistung (Stand heute)"),
-        [Column("service", _("Leistung")), Column("location", _("Standort")),
-         Column("day", _("nächster freier Termin"), "date"), Column("days", _("in Tagen"), "days")],
+        "termine-naechster-freier",
+        _("Nächster freier Online-Termin je Leistung (Stand heute)"),
+        [
+            Column("service", _("Leistung")),
+            Column("location", _("Standort")),
+            Column("day", _("nächster freier Termin"), "date"),
+            Column("days", _("in Tagen"), "days"),
+        ],
         rows,
         note=_("Ohne Wert: in den nächsten %(days)d Tagen ist online kein Termin frei.")
         % {"days": settings.REPORTS_SLOT_HORIZON_DAYS},
@@ -243,17 +293,21 @@ def walkin_section(scope: ReportScope, period: Period) -> Section:
     serves: dict[date, list[int]] = defaultdict(list)
     queue_rows: dict[str, dict] = {}
     counts: Counter = Counter()
-    found = Ticket.objects.filter(queue__location_id__in=scope.location_ids, day__gte=period.first,
-                                  day__lte=period.last)
+    found = Ticket.objects.filter(
+        queue__location_id__in=scope.location_ids, day__gte=period.first, day__lte=period.last
+    )
     all_waits: list[int] = []
     all_serves: list[int] = []
     for day, state, wait, serve, queue_name, location_name in found.values_list(
-            "day", "status", "wait_seconds", "service_seconds", "queue__name", "queue__location__name"):
+        "day", "status", "wait_seconds", "service_seconds", "queue__name", "queue__location__name"
+    ):
         key = kpis.bucket_of(day, granularity)
         counts[(key, "issued")] += 1
         counts[(key, state)] += 1
-        queue = queue_rows.setdefault(f"{location_name}|{queue_name}", {
-            "location": location_name, "queue": queue_name, "issued": 0, "missed": 0, "w": [], "s": []})
+        queue = queue_rows.setdefault(
+            f"{location_name}|{queue_name}",
+            {"location": location_name, "queue": queue_name, "issued": 0, "missed": 0, "w": [], "s": []},
+        )
         queue["issued"] += 1
         if state == Ticket.Status.MISSED:
             queue["missed"] += 1
@@ -267,11 +321,14 @@ def walkin_section(scope: ReportScope, period: Period) -> Section:
             all_serves.append(serve)
     for key, row in rows.items():
         row.update(
-            issued=counts[(key, "issued")], done=counts[(key, Ticket.Status.DONE)],
+            issued=counts[(key, "issued")],
+            done=counts[(key, Ticket.Status.DONE)],
             missed=counts[(key, Ticket.Status.MISSED)],
-            wait_median=kpis.minutes(kpis.median(waits[key])), wait_p90=kpis.minutes(kpis.p90(waits[key])),
+            wait_median=kpis.minutes(kpis.median(waits[key])),
+            wait_p90=kpis.minutes(kpis.p90(waits[key])),
             service_median=kpis.minutes(kpis.median(serves[key])),
-            service_p90=kpis.minutes(kpis.p90(serves[key])))
+            service_p90=kpis.minutes(kpis.p90(serves[key])),
+        )
     time_columns = [
         Column("wait_median", _("Wartezeit Median (Min.)"), "minutes"),
         Column("wait_p90", _("Wartezeit p90 (Min.)"), "minutes"),
@@ -279,39 +336,77 @@ def walkin_section(scope: ReportScope, period: Period) -> Section:
         Column("service_p90", _("Bedienzeit p90 (Min.)"), "minutes"),
     ]
     table = Table(
-        "wartezeiten", _("Wartenummern: Warte- und Bedienzeiten"),
-        [_bucket_column(granularity), Column("issued", _("Nummern"), "int"), Column("done", _("bedient"), "int"),
-         Column("missed", _("nicht erschienen"), "int"), *time_columns],
+        "wartezeiten",
+        _("Wartenummern: Warte- und Bedienzeiten"),
+        [
+            _bucket_column(granularity),
+            Column("issued", _("Nummern"), "int"),
+            Column("done", _("bedient"), "int"),
+            Column("missed", _("nicht erschienen"), "int"),
+            *time_columns,
+        ],
         list(rows.values()),
-        note=_("Wartezeit: vom Einreihen bis zum ersten Aufruf; Bedienzeit: vom Beginn bis zum Abschluss. "
-               "p90: 90 % der Kundinnen und Kunden warteten höchstens so lange."),
+        note=_(
+            "Wartezeit: vom Einreihen bis zum ersten Aufruf; Bedienzeit: vom Beginn bis zum Abschluss. "
+            "p90: 90 % der Kundinnen und Kunden warteten höchstens so lange."
+        ),
     )
     per_queue = []
     for item in sorted(queue_rows.values(), key=lambda q: (q["location"], q["queue"])):
-        per_queue.append({
-            "location": item["location"], "queue": item["queue"], "issued": item["issued"],
-            "missed": item["missed"],
-            "wait_median": kpis.minutes(kpis.median(item["w"])), "wait_p90": kpis.minutes(kpis.p90(item["w"])),
-            "service_median": kpis.minutes(kpis.median(item["s"])),
-            "service_p90": kpis.minutes(kpis.p90(item["s"]))})
+        per_queue.append(
+            {
+                "location": item["location"],
+                "queue": item["queue"],
+                "issued": item["issued"],
+                "missed": item["missed"],
+                "wait_median": kpis.minutes(kpis.median(item["w"])),
+                "wait_p90": kpis.minutes(kpis.p90(item["w"])),
+                "service_median": kpis.minutes(kpis.median(item["s"])),
+                "service_p90": kpis.minutes(kpis.p90(item["s"])),
+            }
+        )
     queues = Table(
-        "wartezeiten-schlangen", _("Warte- und Bedienzeiten je Warteschlange"),
-        [Column("location", _("Standort")), Column("queue", _("Warteschlange")),
-         Column("issued", _("Nummern"), "int"), Column("missed", _("nicht erschienen"), "int"), *time_columns],
-        per_queue, empty_text=_("Im Zeitraum wurden keine Wartenummern ausgegeben."))
+        "wartezeiten-schlangen",
+        _("Warte- und Bedienzeiten je Warteschlange"),
+        [
+            Column("location", _("Standort")),
+            Column("queue", _("Warteschlange")),
+            Column("issued", _("Nummern"), "int"),
+            Column("missed", _("nicht erschienen"), "int"),
+            *time_columns,
+        ],
+        per_queue,
+        empty_text=_("Im Zeitraum wurden keine Wartenummern ausgegeben."),
+    )
     labels = table.values("label")
     section = Section("wartezeiten", _("Vorsprache ohne Termin (Wartenummern)"), tables=[table, queues])
     section.tiles = [
         Tile(_("Wartenummern"), _fmt(len(found), "int")),
-        Tile(_("Wartezeit Median"), _fmt(kpis.minutes(kpis.median(all_waits)), "minutes") + " " + _("Min."),
-             _("p90: %(p90)s Min.") % {"p90": _fmt(kpis.minutes(kpis.p90(all_waits)), "minutes")}),
-        Tile(_("Bedienzeit Median"), _fmt(kpis.minutes(kpis.median(all_serves)), "minutes") + " " + _("Min."),
-             _("p90: %(p90)s Min.") % {"p90": _fmt(kpis.minutes(kpis.p90(all_serves)), "minutes")}),
+        Tile(
+            _("Wartezeit Median"),
+            _fmt(kpis.minutes(kpis.median(all_waits)), "minutes") + " " + _("Min."),
+            _("p90: %(p90)s Min.") % {"p90": _fmt(kpis.minutes(kpis.p90(all_waits)), "minutes")},
+        ),
+        Tile(
+            _("Bedienzeit Median"),
+            _fmt(kpis.minutes(kpis.median(all_serves)), "minutes") + " " + _("Min."),
+            _("p90: %(p90)s Min.") % {"p90": _fmt(kpis.minutes(kpis.p90(all_serves)), "minutes")},
+        ),
     ]
-    section.charts = [Chart(charts.line_chart(
-        _("Wartezeit in Minuten (Median und p90)"), labels,
-        [charts.Series(_("Median"), table.values("wait_median")),
-         charts.Series(_("p90"), table.values("wait_p90"))], unit=_("Min.")), "wartezeiten")]
+    section.charts = [
+        Chart(
+            charts.line_chart(
+                _("Wartezeit in Minuten (Median und p90)"),
+                labels,
+                [
+                    charts.Series(_("Median"), table.values("wait_median")),
+                    charts.Series(_("p90"), table.values("wait_p90")),
+                ],
+                unit=_("Min."),
+            ),
+            "wartezeiten",
+        )
+    ]
     return section
 
 
@@ -326,14 +421,17 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
     granularity, rows = _bucket_rows(period)
     for row in rows.values():
         row.update(tickets=0, met=0, breached=0, pending=0)
-    urgency_rows = {value: {"urgency": label, "tickets": 0, "met": 0, "breached": 0, "pending": 0}
-                    for value, label in Urgency.choices}
+    urgency_rows = {
+        value: {"urgency": label, "tickets": 0, "met": 0, "breached": 0, "pending": 0}
+        for value, label in Urgency.choices
+    }
     attempts: Counter = Counter()
-    found = (Ticket.objects.filter(team_id__in=scope.team_ids, created_at__gte=period.start,
-                                   created_at__lt=period.end)
-             .annotate(first_attempt=Min("attempts__at")))
+    found = Ticket.objects.filter(
+        team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
+    ).annotate(first_attempt=Min("attempts__at"))
     for created, due, first, made, state, urgency in found.values_list(
-            "created_at", "due_at", "first_attempt", "attempts_made", "status", "urgency"):
+        "created_at", "due_at", "first_attempt", "attempts_made", "status", "urgency"
+    ):
         outcome = kpis.deadline_outcome(due, first, now)
         row = rows[kpis.bucket_of(kpis.local_date(created), granularity)]
         for target in (row, urgency_rows[urgency]):
@@ -343,18 +441,29 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
             attempts[min(made, 4)] += 1
     for target in [*rows.values(), *urgency_rows.values()]:
         target["compliance"] = kpis.rate(target["met"], target["met"] + target["breached"])
-    count_columns = [Column("tickets", _("Tickets"), "int"), Column("met", _("fristgerecht"), "int"),
-                     Column("breached", _("Frist überschritten"), "int"),
-                     Column("pending", _("Frist läuft noch"), "int"),
-                     Column("compliance", _("Fristtreue"), "percent")]
+    count_columns = [
+        Column("tickets", _("Tickets"), "int"),
+        Column("met", _("fristgerecht"), "int"),
+        Column("breached", _("Frist überschritten"), "int"),
+        Column("pending", _("Frist läuft noch"), "int"),
+        Column("compliance", _("Fristtreue"), "percent"),
+    ]
     table = Table(
-        "rueckrufe", _("Rückrufe: Fristtreue nach Eingangstag"), [_bucket_column(granularity), *count_columns],
+        "rueckrufe",
+        _("Rückrufe: Fristtreue nach Eingangstag"),
+        [_bucket_column(granularity), *count_columns],
         list(rows.values()),
-        note=_("Fristgerecht: der erste Anrufversuch lag vor Ablauf der Frist (auch wenn niemand erreicht "
-               "wurde). Tickets mit laufender oder angehaltener Frist zählen noch nicht mit."),
+        note=_(
+            "Fristgerecht: der erste Anrufversuch lag vor Ablauf der Frist (auch wenn niemand erreicht "
+            "wurde). Tickets mit laufender oder angehaltener Frist zählen noch nicht mit."
+        ),
     )
-    by_urgency = Table("rueckrufe-dringlichkeit", _("Rückrufe nach Dringlichkeit"),
-                       [Column("urgency", _("Dringlichkeit")), *count_columns], list(urgency_rows.values()))
+    by_urgency = Table(
+        "rueckrufe-dringlichkeit",
+        _("Rückrufe nach Dringlichkeit"),
+        [Column("urgency", _("Dringlichkeit")), *count_columns],
+        list(urgency_rows.values()),
+    )
     closed = sum(attempts.values())
     attempt_rows = [
         {"attempts": label, "tickets": attempts[n], "share": kpis.rate(attempts[n], closed)}
@@ -362,37 +471,73 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
     ]
     mean = sum(n * c for n, c in attempts.items()) / closed if closed else None
     attempt_table = Table(
-        "rueckrufe-versuche", _("Anrufversuche je abgeschlossenem Ticket"),
-        [Column("attempts", _("Versuche")), Column("tickets", _("Tickets"), "int"),
-         Column("share", _("Anteil"), "percent")], attempt_rows,
-        note=_("Abgeschlossen: erledigt oder nach dem letzten Versuch schriftlich informiert."))
+        "rueckrufe-versuche",
+        _("Anrufversuche je abgeschlossenem Ticket"),
+        [
+            Column("attempts", _("Versuche")),
+            Column("tickets", _("Tickets"), "int"),
+            Column("share", _("Anteil"), "percent"),
+        ],
+        attempt_rows,
+        note=_("Abgeschlossen: erledigt oder nach dem letzten Versuch schriftlich informiert."),
+    )
     met = sum(r["met"] for r in rows.values())
     breached = sum(r["breached"] for r in rows.values())
     section = Section("rueckrufe", _("Rückrufe"), tables=[table, by_urgency, attempt_table])
     section.tiles = [
         Tile(_("Rückruftickets"), _fmt(sum(r["tickets"] for r in rows.values()), "int")),
-        Tile(_("Rückrufe innerhalb der Frist"), _fmt(kpis.rate(met, met + breached), "percent"),
-             _("%(met)d von %(all)d mit Ergebnis") % {"met": met, "all": met + breached}),
+        Tile(
+            _("Rückrufe innerhalb der Frist"),
+            _fmt(kpis.rate(met, met + breached), "percent"),
+            _("%(met)d von %(all)d mit Ergebnis") % {"met": met, "all": met + breached},
+        ),
         Tile(_("Versuche je Ticket"), _fmt(mean, "number"), _("Mittelwert abgeschlossener Tickets")),
     ]
     labels = table.values("label")
     section.charts = [
-        Chart(charts.line_chart(_("Fristtreue der Rückrufe in Prozent"), labels,
-                                [charts.Series(_("Fristtreue"), table.values("compliance"))],
-                                unit="%", top=100), "rueckrufe"),
-        Chart(charts.bar_chart(_("Anrufversuche je abgeschlossenem Ticket"), attempt_table.values("attempts"),
-                               [charts.Series(_("Tickets"), attempt_table.values("tickets"))],
-                               unit=_("Tickets")), "rueckrufe-versuche"),
+        Chart(
+            charts.line_chart(
+                _("Fristtreue der Rückrufe in Prozent"),
+                labels,
+                [charts.Series(_("Fristtreue"), table.values("compliance"))],
+                unit="%",
+                top=100,
+            ),
+            "rueckrufe",
+        ),
+        Chart(
+            charts.bar_chart(
+                _("Anrufversuche je abgeschlossenem Ticket"),
+                attempt_table.values("attempts"),
+                [charts.Series(_("Tickets"), attempt_table.values("tickets"))],
+                unit=_("Tickets"),
+            ),
+            "rueckrufe-versuche",
+        ),
     ]
     section.tables.append(first_contact_table(scope, period, rows_template=_bucket_rows(period)))
     fc = section.tables[-1]
     fc_total = sum(r["first_contact"] for r in fc.rows)
     tickets_total = sum(r["phone_tickets"] for r in fc.rows)
-    section.tiles.append(Tile(_("Erstkontaktquote"), _fmt(kpis.rate(fc_total, fc_total + tickets_total), "percent"),
-                              _("%(fc)d direkt gelöst, %(t)d Rückruftickets") % {"fc": fc_total, "t": tickets_total}))
-    section.charts.append(Chart(charts.line_chart(
-        _("Erstkontaktquote der Telefonzentrale in Prozent"), fc.values("label"),
-        [charts.Series(_("Erstkontaktquote"), fc.values("rate"))], unit="%", top=100), "erstkontakt"))
+    section.tiles.append(
+        Tile(
+            _("Erstkontaktquote"),
+            _fmt(kpis.rate(fc_total, fc_total + tickets_total), "percent"),
+            _("%(fc)d direkt gelöst, %(t)d Rückruftickets") % {"fc": fc_total, "t": tickets_total},
+        )
+    )
+    section.charts.append(
+        Chart(
+            charts.line_chart(
+                _("Erstkontaktquote der Telefonzentrale in Prozent"),
+                fc.values("label"),
+                [charts.Series(_("Erstkontaktquote"), fc.values("rate"))],
+                unit="%",
+                top=100,
+            ),
+            "erstkontakt",
+        )
+    )
     return section
 
 
@@ -412,22 +557,32 @@ def first_contact_table(scope: ReportScope, period: Period, rows_template) -> Ta
     if scope.authority_ids:
         agents |= Q(authority_id__in=scope.authority_ids)
         creators |= Q(authority_id__in=scope.authority_ids)
-    for at in FirstContact.objects.filter(agents, at__gte=period.start, at__lt=period.end).values_list("at", flat=True):
+    for at in FirstContact.objects.filter(agents, at__gte=period.start, at__lt=period.end).values_list(
+        "at", flat=True
+    ):
         rows[kpis.bucket_of(kpis.local_date(at), granularity)]["first_contact"] += 1
-    phone = Ticket.objects.filter(creators, channel=Channel.PHONE, created_at__gte=period.start,
-                                  created_at__lt=period.end)
+    phone = Ticket.objects.filter(
+        creators, channel=Channel.PHONE, created_at__gte=period.start, created_at__lt=period.end
+    )
     for at in phone.values_list("created_at", flat=True):
         rows[kpis.bucket_of(kpis.local_date(at), granularity)]["phone_tickets"] += 1
     for row in rows.values():
         row["rate"] = kpis.rate(row["first_contact"], row["first_contact"] + row["phone_tickets"])
     return Table(
-        "erstkontakt", _("Telefonzentrale: Erstkontaktquote"),
-        [_bucket_column(granularity), Column("first_contact", _("direkt gelöst"), "int"),
-         Column("phone_tickets", _("Rückrufticket angelegt"), "int"),
-         Column("rate", _("Erstkontaktquote"), "percent")],
+        "erstkontakt",
+        _("Telefonzentrale: Erstkontaktquote"),
+        [
+            _bucket_column(granularity),
+            Column("first_contact", _("direkt gelöst"), "int"),
+            Column("phone_tickets", _("Rückrufticket angelegt"), "int"),
+            Column("rate", _("Erstkontaktquote"), "percent"),
+        ],
         list(rows.values()),
-        note=_("Anrufe, die das Servicecenter sofort gelöst hat, im Verhältnis zu allen erfassten Anrufen "
-               "(direkt gelöst und Rückruftickets)."))
+        note=_(
+            "Anrufe, die das Servicecenter sofort gelöst hat, im Verhältnis zu allen erfassten Anrufen "
+            "(direkt gelöst und Rückruftickets)."
+        ),
+    )
 
 
 # alarms ---------------------------------------------------------------------------------------
@@ -435,12 +590,14 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
     from buergerkontakt.alarms.models import Alarm, Delivery
 
     kinds = {False: _("Echtalarme"), True: _("Probealarme")}
-    alarms = Alarm.objects.filter(location_id__in=scope.location_ids, raised_at__gte=period.start,
-                                  raised_at__lt=period.end)
+    alarms = Alarm.objects.filter(
+        location_id__in=scope.location_ids, raised_at__gte=period.start, raised_at__lt=period.end
+    )
     alarm_counts = Counter(alarms.values_list("is_drill", flat=True))
     data = {drill: {"sent": 0, "received": 0, "latency": [], "responses": []} for drill in kinds}
-    for drill, sent_at, received_at, latency, responded_at in Delivery.objects.filter(alarm__in=alarms).values_list(
-            "alarm__is_drill", "sent_at", "received_at", "latency_ms", "responded_at"):
+    for drill, sent_at, received_at, latency, responded_at in Delivery.objects.filter(
+        alarm__in=alarms
+    ).values_list("alarm__is_drill", "sent_at", "received_at", "latency_ms", "responded_at"):
         item = data[drill]
         item["sent"] += 1
         if received_at is not None:
@@ -452,39 +609,73 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
     rows = []
     for drill, label in kinds.items():
         item = data[drill]
-        rows.append({
-            "kind": label, "alarms": alarm_counts[drill], "deliveries": item["sent"],
-            "received_share": kpis.rate(item["received"], item["sent"]),
-            "receipt_median": kpis.median(item["latency"]), "receipt_p90": kpis.p90(item["latency"]),
-            "responses": len(item["responses"]),
-            "response_median": kpis.median(item["responses"]), "response_p90": kpis.p90(item["responses"])})
+        rows.append(
+            {
+                "kind": label,
+                "alarms": alarm_counts[drill],
+                "deliveries": item["sent"],
+                "received_share": kpis.rate(item["received"], item["sent"]),
+                "receipt_median": kpis.median(item["latency"]),
+                "receipt_p90": kpis.p90(item["latency"]),
+                "responses": len(item["responses"]),
+                "response_median": kpis.median(item["responses"]),
+                "response_p90": kpis.p90(item["responses"]),
+            }
+        )
     table = Table(
-        "alarme", _("Stiller Alarm: Zustellung und Reaktion"),
-        [Column("kind", _("Art")), Column("alarms", _("Alarme"), "int"),
-         Column("deliveries", _("Zustellungen"), "int"), Column("received_share", _("Empfang bestätigt"), "percent"),
-         Column("receipt_median", _("Empfang Median (ms)"), "ms"), Column("receipt_p90", _("Empfang p90 (ms)"), "ms"),
-         Column("responses", _("Rückmeldungen"), "int"),
-         Column("response_median", _("Reaktion Median (s)"), "seconds"),
-         Column("response_p90", _("Reaktion p90 (s)"), "seconds")],
+        "alarme",
+        _("Stiller Alarm: Zustellung und Reaktion"),
+        [
+            Column("kind", _("Art")),
+            Column("alarms", _("Alarme"), "int"),
+            Column("deliveries", _("Zustellungen"), "int"),
+            Column("received_share", _("Empfang bestätigt"), "percent"),
+            Column("receipt_median", _("Empfang Median (ms)"), "ms"),
+            Column("receipt_p90", _("Empfang p90 (ms)"), "ms"),
+            Column("responses", _("Rückmeldungen"), "int"),
+            Column("response_median", _("Reaktion Median (s)"), "seconds"),
+            Column("response_p90", _("Reaktion p90 (s)"), "seconds"),
+        ],
         rows,
-        note=_("Empfang: vom Senden bis zur automatischen Empfangsbestätigung des Geräts. Reaktion: vom "
-               "Senden bis „Ich komme“ bzw. „Vor Ort“. Echt- und Probealarme getrennt."))
+        note=_(
+            "Empfang: vom Senden bis zur automatischen Empfangsbestätigung des Geräts. Reaktion: vom "
+            "Senden bis „Ich komme“ bzw. „Vor Ort“. Echt- und Probealarme getrennt."
+        ),
+    )
     section = Section("alarme", _("Stiller Alarm"), tables=[table])
     real, drill = rows
     section.tiles = [
-        Tile(_("Echtalarme"), _fmt(real["alarms"], "int"),
-             _("Reaktion Median: %(s)s s") % {"s": _fmt(real["response_median"], "seconds")}),
-        Tile(_("Probealarme"), _fmt(drill["alarms"], "int"),
-             _("Reaktion Median: %(s)s s") % {"s": _fmt(drill["response_median"], "seconds")}),
+        Tile(
+            _("Echtalarme"),
+            _fmt(real["alarms"], "int"),
+            _("Reaktion Median: %(s)s s") % {"s": _fmt(real["response_median"], "seconds")},
+        ),
+        Tile(
+            _("Probealarme"),
+            _fmt(drill["alarms"], "int"),
+            _("Reaktion Median: %(s)s s") % {"s": _fmt(drill["response_median"], "seconds")},
+        ),
     ]
     labels = [_("Median"), _("p90")]
     section.charts = [
-        Chart(charts.bar_chart(_("Empfangszeit in Millisekunden"), labels,
-                               [charts.Series(r["kind"], [r["receipt_median"], r["receipt_p90"]]) for r in rows],
-                               unit="ms"), "alarme"),
-        Chart(charts.bar_chart(_("Reaktionszeit in Sekunden"), labels,
-                               [charts.Series(r["kind"], [r["response_median"], r["response_p90"]]) for r in rows],
-                               unit="s"), "alarme"),
+        Chart(
+            charts.bar_chart(
+                _("Empfangszeit in Millisekunden"),
+                labels,
+                [charts.Series(r["kind"], [r["receipt_median"], r["receipt_p90"]]) for r in rows],
+                unit="ms",
+            ),
+            "alarme",
+        ),
+        Chart(
+            charts.bar_chart(
+                _("Reaktionszeit in Sekunden"),
+                labels,
+                [charts.Series(r["kind"], [r["response_median"], r["response_p90"]]) for r in rows],
+                unit="s",
+            ),
+            "alarme",
+        ),
     ]
     return section
 
@@ -502,8 +693,10 @@ def incident_stats() -> Callable | None:
 def incidents_section(scope: ReportScope, period: Period) -> Section:
     section = Section("vorfaelle", _("Vorfälle nach Monat und Stufe (anonymisiert)"))
     min_count = settings.REPORTS_INCIDENT_MIN_COUNT
-    section.intro = _("Nur Anzahlen, keine Angaben zu Personen. Weniger als %(n)d Vorfälle werden als "
-                      "„< %(n)d“ ausgewiesen.") % {"n": min_count}
+    section.intro = _(
+        "Nur Anzahlen, keine Angaben zu Personen. Weniger als %(n)d Vorfälle werden als "
+        "„< %(n)d“ ausgewiesen."
+    ) % {"n": min_count}
     function = incident_stats()
     if function is None:
         section.empty_text = _("Noch keine Daten aus dem Vorfallregister.")
@@ -519,17 +712,38 @@ def incidents_section(scope: ReportScope, period: Period) -> Section:
     for row in rows:
         for level in levels:
             row.setdefault(f"level_{level}", 0)
-    table = Table("vorfaelle", _("Vorfälle je Monat und Stufe"),
-                  [Column("label", _("Monat")),
-                   *[Column(f"level_{level}", _("Stufe %(n)d") % {"n": level}) for level in levels]],
-                  rows, empty_text=_("Im Zeitraum sind keine Vorfälle gemeldet."))
+    table = Table(
+        "vorfaelle",
+        _("Vorfälle je Monat und Stufe"),
+        [
+            Column("label", _("Monat")),
+            *[Column(f"level_{level}", _("Stufe %(n)d") % {"n": level}) for level in levels],
+        ],
+        rows,
+        empty_text=_("Im Zeitraum sind keine Vorfälle gemeldet."),
+    )
     section.tables = [table]
     if rows:
-        section.charts = [Chart(charts.bar_chart(
-            _("Vorfälle je Monat und Stufe"), table.values("label"),
-            [charts.Series(_("Stufe %(n)d") % {"n": level},
-                           [r[f"level_{level}"] if isinstance(r[f"level_{level}"], int) else None for r in rows])
-             for level in levels], unit=_("Vorfälle")), "vorfaelle")]
+        section.charts = [
+            Chart(
+                charts.bar_chart(
+                    _("Vorfälle je Monat und Stufe"),
+                    table.values("label"),
+                    [
+                        charts.Series(
+                            _("Stufe %(n)d") % {"n": level},
+                            [
+                                r[f"level_{level}"] if isinstance(r[f"level_{level}"], int) else None
+                                for r in rows
+                            ],
+                        )
+                        for level in levels
+                    ],
+                    unit=_("Vorfälle"),
+                ),
+                "vorfaelle",
+            )
+        ]
     return section
 
 
@@ -556,10 +770,16 @@ def dashboard(scope: ReportScope, period: Period, now: datetime) -> list[Section
 
 
 TABLE_SECTIONS = {
-    "termine": "termine", "termine-naechster-freier": "termine",
-    "wartezeiten": "wartezeiten", "wartezeiten-schlangen": "wartezeiten",
-    "rueckrufe": "rueckrufe", "rueckrufe-dringlichkeit": "rueckrufe", "rueckrufe-versuche": "rueckrufe",
-    "erstkontakt": "rueckrufe", "alarme": "alarme", "vorfaelle": "vorfaelle",
+    "termine": "termine",
+    "termine-naechster-freier": "termine",
+    "wartezeiten": "wartezeiten",
+    "wartezeiten-schlangen": "wartezeiten",
+    "rueckrufe": "rueckrufe",
+    "rueckrufe-dringlichkeit": "rueckrufe",
+    "rueckrufe-versuche": "rueckrufe",
+    "erstkontakt": "rueckrufe",
+    "alarme": "alarme",
+    "vorfaelle": "vorfaelle",
 }
 
 
@@ -572,4 +792,3 @@ def table(key: str, scope: ReportScope, period: Period, now: datetime) -> Table 
 
 def default_period(today: date) -> Period:
     return Period.last_days(settings.REPORTS_DEFAULT_DAYS, today)
-

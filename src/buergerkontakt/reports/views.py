@@ -77,9 +77,17 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
 def reachability(request: HttpRequest, slug: str) -> HttpResponse:
     location = get_public_location(slug)
     document = opendata.office(location)
-    phone = [{"name": owner["name"], "kind": owner["kind"], "lines": opendata.weekly_lines(owner["windows"])}
-             for owner in document["phone_hours"]]
-    return render(request, "reports/reachability.html", {
-        "location": location, "doc": document, "phone": phone,
-        "api_url": f"/api/opendata/reachability/{location.slug}",
-    })
+    phone = [
+        {"name": owner["name"], "kind": owner["kind"], "lines": opendata.weekly_lines(owner["windows"])}
+        for owner in document["phone_hours"]
+    ]
+    return render(
+        request,
+        "reports/reachability.html",
+        {
+            "location": location,
+            "doc": document,
+            "phone": phone,
+            "api_url": f"/api/opendata/reachability/{location.slug}",
+        },
+    )
