@@ -190,16 +190,11 @@ def format_value(value, kind: str) -> str:
     """German-style display (decimal comma through Django's localisation), '–' for no value."""
     if value is None or value == "":
         return "–"
-    if kind == "percent":
-        return formats.number_format(value, 1) + " %"
-    if kind in ("minutes", "number"):
-        return formats.number_format(value, 1)
-    if kind == "seconds":
-        return formats.number_format(value, 1)
-    if kind == "ms":
-        return formats.number_format(value, 0)
-    if kind in ("int", "days"):
-        return formats.number_format(value, 0)
+    decimals = {"percent": 1, "minutes": 1, "number": 1, "seconds": 1, "ms": 0, "int": 0, "days": 0}.get(kind)
+    if decimals is not None:
+        # Django's number_format cuts digits off; round first.
+        text = formats.number_format(round(float(value), decimals), decimals)
+        return text + " %" if kind == "percent" else text
     if kind == "date" and isinstance(value, date):
         return formats.date_format(value, "d.m.Y")
     return str(value)
@@ -210,7 +205,7 @@ def csv_value(value, kind: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        text = f"{value:.1f}" if kind != "ms" else f"{value:.0f}"
+        text = f"{value:.0f}" if kind in ("ms", "int", "days") else f"{value:.1f}"
         return text.replace(".", ",")
     if isinstance(value, date):
         return value.isoformat()
