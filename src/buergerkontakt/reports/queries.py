@@ -426,6 +426,7 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
         for value, label in Urgency.choices
     }
     attempts: Counter = Counter()
+    attempts_total = 0
     found = Ticket.objects.filter(
         team_id__in=scope.team_ids, created_at__gte=period.start, created_at__lt=period.end
     ).annotate(first_attempt=Min("attempts__at"))
@@ -439,6 +440,7 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
             target[outcome] += 1
         if state != Ticket.Status.OPEN:
             attempts[min(made, 4)] += 1
+            attempts_total += made
     for target in [*rows.values(), *urgency_rows.values()]:
         target["compliance"] = kpis.rate(target["met"], target["met"] + target["breached"])
     count_columns = [
@@ -469,7 +471,7 @@ def callbacks_section(scope: ReportScope, period: Period, now: datetime) -> Sect
         {"attempts": label, "tickets": attempts[n], "share": kpis.rate(attempts[n], closed)}
         for n, label in ((0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, _("4 und mehr")))
     ]
-    mean = sum(n * c for n, c in attempts.items()) / closed if closed else None
+    mean = attempts_total / closed if closed else None
     attempt_table = Table(
         "rueckrufe-versuche",
         _("Anrufversuche je abgeschlossenem Ticket"),
