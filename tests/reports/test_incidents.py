@@ -28,11 +28,15 @@ def test_with_the_register_counts_per_month_and_level(org, settings):
     stats = pytest.importorskip("buergerkontakt.incidents.stats")
     settings.REPORTS_INCIDENT_MIN_COUNT = 3
     scope = queries.scope_for(org.users["teamlead"])
-    expected = stats.monthly_counts_by_level(sorted(scope.location_ids), PERIOD.first, PERIOD.last, min_count=3)
+    expected = stats.monthly_counts_by_level(
+        sorted(scope.location_ids), PERIOD.first, PERIOD.last, min_count=3
+    )
     section = queries.incidents_section(scope, PERIOD)
     table = section.table("vorfaelle")
     assert table is not None
-    cells = {(r["month"], c.key): r[c.key] for r in table.rows for c in table.columns if c.key.startswith("level_")}
+    cells = {
+        (r["month"], c.key): r[c.key] for r in table.rows for c in table.columns if c.key.startswith("level_")
+    }
     for item in expected:
         shown = cells[(item["month"], f"level_{item['level']}")]
         assert shown == (item["count"] if item["count"] is not None else "< 3")

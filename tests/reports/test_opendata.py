@@ -22,8 +22,15 @@ from . import builders as b
 pytestmark = pytest.mark.django_db
 
 NOW = b.berlin(2026, 6, 20, 12)  # period: 21 May .. 19 June
-PERSONAL = ["Karl Anrufer", "+4915199990000", "karl@example.org", "Erika Muster", "example.org", "Teamlead",
-            "Caseworker"]
+PERSONAL = [
+    "Karl Anrufer",
+    "+4915199990000",
+    "karl@example.org",
+    "Erika Muster",
+    "example.org",
+    "Teamlead",
+    "Caseworker",
+]
 
 
 @pytest.fixture
@@ -72,11 +79,19 @@ def test_no_personal_data_in_json_csv_and_page(client, org, travel):
     _callbacks(org, met=10, breached=2)
     b.appointment(org.location, b.berlin(2026, 6, 10, 9), "no_show", name="Erika Muster")
     alarm_user = org.users["caseworker"]
-    b.alarm(org.location, org.room, alarm_user, b.berlin(2026, 6, 10, 10), drill=False,
-            deliveries=[(org.users["teamlead"], 40, 20)])
-    texts = [client.get("/api/opendata/reachability").content.decode(),
-             client.get("/api/opendata/reachability.csv").content.decode(),
-             client.get(reverse("reports:reachability", args=[org.location.slug])).content.decode()]
+    b.alarm(
+        org.location,
+        org.room,
+        alarm_user,
+        b.berlin(2026, 6, 10, 10),
+        drill=False,
+        deliveries=[(org.users["teamlead"], 40, 20)],
+    )
+    texts = [
+        client.get("/api/opendata/reachability").content.decode(),
+        client.get("/api/opendata/reachability.csv").content.decode(),
+        client.get(reverse("reports:reachability", args=[org.location.slug])).content.decode(),
+    ]
     for text in texts:
         for value in PERSONAL:
             assert value not in text
@@ -93,8 +108,11 @@ def test_csv_long_format(client, org, travel):
     assert (callbacks["value"], callbacks["count"], callbacks["suppressed"]) == ("100", "10", "false")
     phone = next(r for r in mine if r["metric"] == "phone_hours")
     assert phone["value"] == "Mo 10:00-11:00, Di 10:00-11:00, Mi 10:00-11:00, Do 10:00-11:00, Fr 10:00-11:00"
-    assert {r["office_slug"] for r in rows} == {org.location.slug, org.second_location.slug,
-                                                org.other_location.slug}
+    assert {r["office_slug"] for r in rows} == {
+        org.location.slug,
+        org.second_location.slug,
+        org.other_location.slug,
+    }
 
 
 def test_document_is_cached_for_the_configured_time(client, org, travel, settings):
@@ -112,7 +130,13 @@ def test_document_is_cached_for_the_configured_time(client, org, travel, setting
 
 def test_public_page_shows_the_promise(client, org, travel):
     _callbacks(org, met=14, breached=1)
-    weekly(org.second_team, HoursKind.PHONE, range(0, 2), b.berlin(2026, 1, 1, 9).time(), b.berlin(2026, 1, 1, 12).time())
+    weekly(
+        org.second_team,
+        HoursKind.PHONE,
+        range(0, 2),
+        b.berlin(2026, 1, 1, 9).time(),
+        b.berlin(2026, 1, 1, 12).time(),
+    )
     response = client.get(reverse("reports:reachability", args=[org.location.slug]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -137,14 +161,25 @@ def test_hidden_location_is_not_published(client, org):
 
 def test_feed_is_in_the_openapi_document(client, db):
     spec = client.get("/api/openapi.json").json()
-    assert {"/api/opendata/reachability", "/api/opendata/reachability.csv",
-            "/api/opendata/reachability/{slug}"} <= set(spec["paths"])
+    assert {
+        "/api/opendata/reachability",
+        "/api/opendata/reachability.csv",
+        "/api/opendata/reachability/{slug}",
+    } <= set(spec["paths"])
     listing = spec["paths"]["/api/opendata/reachability"]["get"]
     assert listing["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"].endswith(
-        "/ReachabilityOut")
+        "/ReachabilityOut"
+    )
     schema = spec["components"]["schemas"]["ReachabilityOut"]
-    assert {"office", "period", "callbacks", "walk_in", "next_free_appointments", "phone_hours",
-            "min_count"} <= set(schema["properties"])
+    assert {
+        "office",
+        "period",
+        "callbacks",
+        "walk_in",
+        "next_free_appointments",
+        "phone_hours",
+        "min_count",
+    } <= set(schema["properties"])
     assert "text/csv" in spec["paths"]["/api/opendata/reachability.csv"]["get"]["responses"]["200"]["content"]
     assert "404" in spec["paths"]["/api/opendata/reachability/{slug}"]["get"]["responses"]
     json.dumps(spec)

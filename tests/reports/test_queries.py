@@ -33,11 +33,14 @@ def whole(org) -> queries.ReportScope:
 
 
 # --- appointments ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("start", "day"), [
-    (b.utc(2026, 6, 10, 23, 30), date(2026, 6, 11)),  # 01:30 Berlin
-    (b.utc(2026, 6, 10, 21, 59), date(2026, 6, 10)),  # 23:59 Berlin
-    (b.berlin(2026, 6, 11, 0, 0), date(2026, 6, 11)),
-])
+@pytest.mark.parametrize(
+    ("start", "day"),
+    [
+        (b.utc(2026, 6, 10, 23, 30), date(2026, 6, 11)),  # 01:30 Berlin
+        (b.utc(2026, 6, 10, 21, 59), date(2026, 6, 10)),  # 23:59 Berlin
+        (b.berlin(2026, 6, 11, 0, 0), date(2026, 6, 11)),
+    ],
+)
 def test_appointments_count_on_their_berlin_day(org, start, day):
     b.appointment(org.location, start, S.COMPLETED)
     table = queries.appointments_section(whole(org), JUNE, NOW).table("termine")
@@ -47,8 +50,15 @@ def test_appointments_count_on_their_berlin_day(org, start, day):
 
 def test_appointment_counts_and_no_show_rate(org):
     day = b.berlin(2026, 6, 10, 9)
-    for state, times in ((S.COMPLETED, 6), (S.CHECKED_IN, 1), (S.NO_SHOW, 3), (S.CANCELLED, 2),
-                         (S.HELD, 4), (S.EXPIRED, 1), (S.PENDING_CONFIRMATION, 1)):
+    for state, times in (
+        (S.COMPLETED, 6),
+        (S.CHECKED_IN, 1),
+        (S.NO_SHOW, 3),
+        (S.CANCELLED, 2),
+        (S.HELD, 4),
+        (S.EXPIRED, 1),
+        (S.PENDING_CONFIRMATION, 1),
+    ):
         for _ in range(times):
             b.appointment(org.location, day, state)
     section = queries.appointments_section(whole(org), JUNE, NOW)
@@ -77,8 +87,15 @@ def test_next_free_slot_per_service(org):
     add_schedule(group, org.location, "08:00", "09:00", weekday=2)  # Wednesdays
     services.materialize_slots(group, org.location, date(2026, 6, 20), date(2026, 7, 20))
     table = queries.next_free_table({org.location.pk}, NOW)  # Saturday 20 June
-    assert table.rows == [{"service": service.name, "location": org.location.name,
-                           "location_short": "Mitte", "day": date(2026, 6, 24), "days": 4}]
+    assert table.rows == [
+        {
+            "service": service.name,
+            "location": org.location.name,
+            "location_short": "Mitte",
+            "day": date(2026, 6, 24),
+            "days": 4,
+        }
+    ]
     assert queries.next_free_table({org.second_location.pk}, NOW).rows == []
 
 
@@ -105,12 +122,15 @@ def test_walkin_median_and_p90_per_day_and_queue(org):
 MIDNIGHT = b.berlin(2026, 6, 11)  # deadline: end of 10 June
 
 
-@pytest.mark.parametrize(("first_attempt", "met", "breached", "pending"), [
-    (MIDNIGHT - timedelta(minutes=1), 1, 0, 0),
-    (MIDNIGHT, 1, 0, 0),
-    (MIDNIGHT + timedelta(seconds=30), 0, 1, 0),  # just after midnight: breached
-    (None, 0, 1, 0),  # never called, deadline passed
-])
+@pytest.mark.parametrize(
+    ("first_attempt", "met", "breached", "pending"),
+    [
+        (MIDNIGHT - timedelta(minutes=1), 1, 0, 0),
+        (MIDNIGHT, 1, 0, 0),
+        (MIDNIGHT + timedelta(seconds=30), 0, 1, 0),  # just after midnight: breached
+        (None, 0, 1, 0),  # never called, deadline passed
+    ],
+)
 def test_callback_deadline_at_midnight(org, first_attempt, met, breached, pending):
     attempts = [first_attempt] if first_attempt else []
     b.callback(org.team, b.berlin(2026, 6, 8, 10), MIDNIGHT, attempts)
@@ -124,7 +144,9 @@ def test_callback_compliance_counts_by_berlin_day_and_skips_running_deadlines(or
     # created 23:30 UTC on 9 June = 01:30 on 10 June in Berlin
     b.callback(org.team, b.utc(2026, 6, 9, 23, 30), b.berlin(2026, 6, 12, 16), [b.berlin(2026, 6, 10, 9)])
     b.callback(org.team, b.berlin(2026, 6, 10, 9), b.berlin(2026, 6, 10, 11), [b.berlin(2026, 6, 10, 12)])
-    b.callback(org.team, b.berlin(2026, 6, 10, 10), b.berlin(2026, 6, 10, 11), [b.berlin(2026, 6, 10, 10, 30)])
+    b.callback(
+        org.team, b.berlin(2026, 6, 10, 10), b.berlin(2026, 6, 10, 11), [b.berlin(2026, 6, 10, 10, 30)]
+    )
     b.callback(org.team, b.berlin(2026, 6, 10, 10), b.berlin(2026, 6, 22, 16))  # deadline ahead of NOW
     b.callback(org.team, b.berlin(2026, 6, 10, 10), None)  # paused
     table = queries.callbacks_section(whole(org), JUNE, NOW).table("rueckrufe")
@@ -162,16 +184,33 @@ def test_first_contact_rate(org):
 def test_alarm_receipt_and_response_times_real_and_drill_apart(org):
     users = [make_user(f"kollege{i}", org.authority) for i in range(4)]
     raiser = org.users["caseworker"]
-    b.alarm(org.location, org.room, raiser, b.berlin(2026, 6, 10, 10), drill=False,
-            deliveries=[(users[0], 40, 20), (users[1], 80, 30), (users[2], None, None), (users[3], 200, None)])
-    b.alarm(org.location, org.room, raiser, b.berlin(2026, 6, 12, 10), drill=True,
-            deliveries=[(users[0], 500, 90), (users[1], 700, None)])
+    b.alarm(
+        org.location,
+        org.room,
+        raiser,
+        b.berlin(2026, 6, 10, 10),
+        drill=False,
+        deliveries=[(users[0], 40, 20), (users[1], 80, 30), (users[2], None, None), (users[3], 200, None)],
+    )
+    b.alarm(
+        org.location,
+        org.room,
+        raiser,
+        b.berlin(2026, 6, 12, 10),
+        drill=True,
+        deliveries=[(users[0], 500, 90), (users[1], 700, None)],
+    )
     real, drill = queries.alarms_section(whole(org), JUNE).table("alarme").rows
     assert (real["alarms"], real["deliveries"], real["responses"]) == (1, 4, 2)
     assert real["received_share"] == 75.0
     assert real["receipt_median"] == 80 and real["receipt_p90"] == 200
     assert real["response_median"] == 25.0
-    assert (drill["alarms"], drill["deliveries"], drill["receipt_median"], drill["response_p90"]) == (1, 2, 600, 90)
+    assert (drill["alarms"], drill["deliveries"], drill["receipt_median"], drill["response_p90"]) == (
+        1,
+        2,
+        600,
+        90,
+    )
 
 
 # --- scope ---------------------------------------------------------------------------------------

@@ -36,11 +36,21 @@ def test_anonymous_is_sent_to_login(client, org, url):
     assert response["Location"].startswith(reverse("core:login"))
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("teamlead", 200), ("admin", 200), ("other_teamlead", 200), ("other_admin", 200),
-    ("caseworker", 403), ("agent", 403), ("security", 403), ("register_keeper", 403), ("dpo", 403),
-    ("professional", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("teamlead", 200),
+        ("admin", 200),
+        ("other_teamlead", 200),
+        ("other_admin", 200),
+        ("caseworker", 403),
+        ("agent", 403),
+        ("security", 403),
+        ("register_keeper", 403),
+        ("dpo", 403),
+        ("professional", 403),
+    ],
+)
 @pytest.mark.parametrize("url", [DASHBOARD, CSV_URL])
 def test_role_matrix(client, org, travel, role, status, url):
     client.force_login(org.users[role])
@@ -76,8 +86,12 @@ def test_team_lead_sees_nothing_of_the_other_team(client, org, travel):
         assert client.get(DASHBOARD, query).status_code == 400
         assert client.get(CSV_URL, query).status_code == 400
     client.force_login(org.users["admin"])
-    rows = list(csv.reader(io.StringIO(client.get(CSV_URL, {"team": org.second_team.pk}).content.decode("utf-8-sig")),
-                           delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(CSV_URL, {"team": org.second_team.pk}).content.decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
     assert sum(int(r[1]) for r in rows[1:]) == 1
 
 
@@ -91,14 +105,32 @@ def test_csv_is_semicolon_separated_utf8_with_bom(client, org, travel):
     assert 'filename="rueckrufe_2026-06-08_2026-06-12.csv"' in response["Content-Disposition"]
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Tag", "Tickets", "fristgerecht", "Frist überschritten", "Frist läuft noch", "Fristtreue"]
+    assert rows[0] == [
+        "Tag",
+        "Tickets",
+        "fristgerecht",
+        "Frist überschritten",
+        "Frist läuft noch",
+        "Fristtreue",
+    ]
     assert len(rows) == 6
     assert rows[3][1:] == ["2", "1", "1", "0", "50,0"]
 
 
-@pytest.mark.parametrize("key", ["termine", "termine-naechster-freier", "wartezeiten", "wartezeiten-schlangen",
-                                 "rueckrufe", "rueckrufe-dringlichkeit", "rueckrufe-versuche", "erstkontakt",
-                                 "alarme"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "termine",
+        "termine-naechster-freier",
+        "wartezeiten",
+        "wartezeiten-schlangen",
+        "rueckrufe",
+        "rueckrufe-dringlichkeit",
+        "rueckrufe-versuche",
+        "erstkontakt",
+        "alarme",
+    ],
+)
 def test_every_table_downloads(client, org, travel, key):
     client.force_login(org.users["admin"])
     response = client.get(reverse("reports_staff:csv", args=[key]))
@@ -111,12 +143,15 @@ def test_unknown_table_is_404(client, org, travel):
     assert client.get(reverse("reports_staff:csv", args=["gibt-es-nicht"])).status_code == 404
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ({"von": "2026-06-10", "bis": "2026-06-01"}, "Das Ende des Zeitraums liegt vor seinem Beginn."),
-    ({"von": "2024-01-01", "bis": "2026-06-01"}, "Bitte wählen Sie höchstens 366 Tage."),
-    ({"von": "gestern"}, "Bitte geben Sie ein gültiges Datum ein."),
-    ({"standort": "999999"}, "Diesen Standort können Sie nicht auswählen."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"von": "2026-06-10", "bis": "2026-06-01"}, "Das Ende des Zeitraums liegt vor seinem Beginn."),
+        ({"von": "2024-01-01", "bis": "2026-06-01"}, "Bitte wählen Sie höchstens 366 Tage."),
+        ({"von": "gestern"}, "Bitte geben Sie ein gültiges Datum ein."),
+        ({"standort": "999999"}, "Diesen Standort können Sie nicht auswählen."),
+    ],
+)
 def test_bad_filters_answer_400_with_a_german_message(client, org, travel, query, message):
     client.force_login(org.users["admin"])
     response = client.get(DASHBOARD, query)
