@@ -44,7 +44,7 @@ def _nice_step(value: float) -> float:
 
 def _nice_max(value: float) -> float:
     """The axis top: four round steps covering ``value`` (0, 1, 2, 3, 4 or 0, 25, 50, 75, 100 …)."""
-    return 4 * _nice_step(max(value, 1.0) / 4)
+    return 4 * _nice_step(max(value, 4.0) / 4)
 
 
 def _number(value: float) -> str:
@@ -116,6 +116,13 @@ def _labels(labels: Sequence[str], centres: list[float]) -> list[str]:
     return parts
 
 
+def _empty_note(values: list) -> list[str]:
+    if values:
+        return []
+    return [f'<text class="empty" x="{(LEFT + WIDTH - RIGHT) / 2:.0f}" y="{(TOP + HEIGHT - BOTTOM) / 2:.0f}" '
+            f'text-anchor="middle">{escape(_("Keine Werte im Zeitraum."))}</text>']
+
+
 def _legend(series: Sequence[Series]) -> list[str]:
     if len(series) < 2:
         return []
@@ -177,7 +184,7 @@ def bar_chart(
                 f'width="{max(bar_w - 1, 1):.1f}" height="{height:.1f}"><title>{escape(labels[index])}: '
                 f"{escape(_number(value))} {escape(unit)}</title></rect>"
             )
-    body += _labels(labels, centres) + _legend(series)
+    body += _labels(labels, centres) + _legend(series) + _empty_note(values)
     return _frame(title, _describe(labels, series, unit), body, chart_id, "chart-bar")
 
 
@@ -225,5 +232,5 @@ def line_chart(
         for points in segments:
             if len(points) > 1:
                 body.append(f'<polyline class="line {css}" points="{" ".join(points)}"/>')
-    body += _labels(labels, centres) + _legend(series)
+    body += _labels(labels, centres) + _legend(series) + _empty_note(values)
     return _frame(title, _describe(labels, series, unit), body, chart_id, "chart-line")
