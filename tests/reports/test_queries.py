@@ -240,3 +240,20 @@ def test_team_lead_sees_no_data_of_another_team_or_location(org):
     ap = row(sections["termine"].table("termine"), date(2026, 6, 10))
     assert (ap["booked"], ap["no_show"]) == (1, 0)
     assert sum(r["issued"] for r in sections["wartezeiten"].table("wartezeiten").rows) == 0
+
+
+@pytest.mark.parametrize(
+    ("scope_of", "locations", "teams"),
+    [
+        ("team", {"location"}, {"team"}),
+        ("location", {"second_location"}, {"second_team"}),
+        ("authority", {"location", "second_location"}, {"team", "second_team"}),
+    ],
+)
+def test_scope_follows_the_role_assignment(org, scope_of, locations, teams):
+    target = {"team": org.team, "location": org.second_location, "authority": None}[scope_of]
+    lead = make_user("lead_" + scope_of, org.authority, "teamlead", scope=target)
+    scope = queries.scope_for(lead)
+    assert scope.location_ids == {getattr(org, name).pk for name in locations}
+    assert scope.team_ids == {getattr(org, name).pk for name in teams}
+    assert org.other_location.pk not in scope.location_ids

@@ -178,3 +178,11 @@ def test_navigation_entry_only_for_report_roles(client, org, travel):
     assert DASHBOARD in client.get(reverse("core:staff_home")).content.decode()
     client.force_login(org.users["caseworker"])
     assert DASHBOARD not in client.get(reverse("core:staff_home")).content.decode()
+
+
+def test_dashboard_and_public_page_in_english(client, org, travel):
+    client.force_login(org.users["admin"])
+    html = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reports and key figures" in html and "Callbacks within the deadline" in html
+    page = client.get(reverse("reports:reachability", args=[org.location.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Directly reachable by phone" in page.content.decode()
