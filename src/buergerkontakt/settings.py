@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "buergerkontakt.walkin",
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
+    "buergerkontakt.reports",
 ]
 
 MIDDLEWARE = [
@@ -372,3 +373,16 @@ ALARM_SHORTCUT = env("ALARM_SHORTCUT", "Control+Alt+A")
 ALARM_OFFLINE_WARN_MINUTES = env_int("ALARM_OFFLINE_WARN_MINUTES", 10)
 # A drill (Probealarm) ends by itself after this many minutes if nobody gave the all-clear.
 ALARM_DRILL_MINUTES = env_int("ALARM_DRILL_MINUTES", 10)
+
+# --- Reports and open data (docs/adr/0007-reports.md) -------------------------------------------
+# Dashboard period without a filter: the last N days up to today; longest period allowed.
+REPORTS_DEFAULT_DAYS = env_int("REPORTS_DEFAULT_DAYS", 30)
+REPORTS_MAX_DAYS = env_int("REPORTS_MAX_DAYS", 366)
+# How far ahead "next free appointment" looks (days).
+REPORTS_SLOT_HORIZON_DAYS = env_int("REPORTS_SLOT_HORIZON_DAYS", 90)
+# Incident counts below this are shown as "< n" on the dashboard.
+REPORTS_INCIDENT_MIN_COUNT = env_int("REPORTS_INCIDENT_MIN_COUNT", 3)
+# Public reachability page and open-data feed: period, smallest published count, cache lifetime.
+REACHABILITY_PERIOD_DAYS = env_int("REACHABILITY_PERIOD_DAYS", 30)
+REACHABILITY_MIN_COUNT = env_int("REACHABILITY_MIN_COUNT", 10)
+REACHABILITY_CACHE_SECONDS = env_int("REACHABILITY_CACHE_SECONDS", 900)

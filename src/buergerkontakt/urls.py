@@ -14,10 +14,12 @@ urlpatterns = [
     path("mitarbeiter/alarm/", include("buergerkontakt.alarms.urls")),
     path("mitarbeiter/aufruf/", include("buergerkontakt.walkin.staff_urls")),
     path("mitarbeiter/rueckrufe/", include("buergerkontakt.callbacks.staff_urls")),
+    path("mitarbeiter/berichte/", include("buergerkontakt.reports.staff_urls")),
     path("wartenummer/", include("buergerkontakt.walkin.urls")),
     path("rueckruf/", include("buergerkontakt.callbacks.urls")),
     path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),
     path("termine/", include("buergerkontakt.appointments.urls")),
+    path("", include("buergerkontakt.reports.urls")),
     path("", include("buergerkontakt.core.urls")),
     path("", include("buergerkontakt.directory.urls")),
 ]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "buergerkontakt.reports"
+    label = "reports"
+    verbose_name = _("Berichte und Kennzahlen")
+
+    def ready(self) -> None:
+        from . import demo  # noqa: F401  (demo step: a few months of history)
