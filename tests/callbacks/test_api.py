@@ -113,3 +113,57 @@ def test_api_is_in_the_openapi_document(client):
     document = client.get("/api/openapi.json").json()
     assert "/api/callbacks/tickets" in document["paths"]
     assert "/api/callbacks/tickets/{number}" in document["paths"]
+
+
+# --- keys managed in the admin (core.ApiKey) ------------------------------------------------------------
+def test_admin_key_creates_tickets_for_its_authority_only(client, office):
+    from buergerkontakt.core import apikeys
+    from buergerkontakt.core.models import ApiKey
+
+    record, key = apikeys.create_key(office.org.authority, "Telefonanlage", [ApiKey.Scope.CALLBACKS])
+    assert key not in str(ApiKey.objects.values_list()) and record.prefix == key[:8]  # digest only
+    response = post(client, BODY, key=key)
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().authority == office.org.authority
+    record.refresh_from_db()
+    assert record.last_used_at is not None
+
+    apikeys.revoke(record)
+    revoked = post(client, BODY, key=key)
+    assert revoked.status_code == 401 and Ticket.objects.count() == 1
+
+
+def test_key_without_the_scope_or_expired_is_refused(client, office):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from buergerkontakt.core import apikeys
+
+    _record, unscoped = apikeys.create_key(office.org.authority, "Portal ohne Rückrufe", [])
+    response = post(client, BODY, key=unscoped)
+    assert response.status_code == 403 and "keine Rückruftickets" in response.json()["detail"]
+    _record, expired = apikeys.create_key(office.org.authority, "Alt", ["callbacks"],
+                                          expires_at=timezone.now() - timedelta(days=1))
+    assert post(client, BODY, key=expired).status_code == 401
+    assert not Ticket.objects.exists()
+
+
+def test_admin_shows_a_new_key_once_and_revokes_it(client, office, settings):
+    from buergerkontakt.core.models import ApiKey
+
+    settings.REQUIRE_2FA = False
+    admin = office.org.users["admin"]
+    admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    form = {"name": "Telefonanlage", "authority": office.org.authority.pk, "scopes": ["callbacks"],
+            "expires_at_0": "", "expires_at_1": ""}
+    response = client.post("/admin/core/apikey/add/", form, follow=True)
+    text = response.content.decode()
+    assert response.status_code == 200 and "wird nur jetzt angezeigt" in text, text[:3000]
+    key = text.split("sicher übergeben): ")[1].split("<")[0].strip()
+    assert post(client, BODY, key=key).status_code == 201
+    record = ApiKey.objects.get()
+    client.post("/admin/core/apikey/", {"action": "revoke_keys", "_selected_action": [record.pk]})
+    assert post(client, BODY, key=key).status_code == 401

@@ -1,9 +1,10 @@
 """Callbacks API for telephony and portals (mounted at /api/callbacks/).
 
-* ``POST /tickets`` creates a ticket; it needs an API key (header ``X-API-Key``) configured in
-  ``CALLBACK_API_KEYS`` as ``authority-slug=key``: the key decides the authority, so a portal of
-  one authority can never create tickets for another. Keys are compared as SHA-256 digests in
-  constant time.
+* ``POST /tickets`` creates a ticket; it needs an API key (header ``X-API-Key``) with the scope
+  "callbacks", created in the admin (``core.ApiKey``: shown once, revocable, optionally expiring)
+  or configured in ``CALLBACK_API_KEYS`` as ``authority-slug=key``: the key decides the authority,
+  so a portal of one authority can never create tickets for another. Keys are stored and compared
+  as SHA-256 digests.
 * ``GET /tickets/{number}?token=…`` answers the citizen's status (the token of the signed status
   link), with every call attempt. No personal data in the answer.
 
@@ -13,12 +14,9 @@ Thin: ``services.create_ticket`` does the work; every :class:`CallbackError` bec
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -26,8 +24,8 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader
 from pydantic import AwareDatetime, StringConstraints
 
-from buergerkontakt.core import ratelimit
-from buergerkontakt.core.models import Authority, Team
+from buergerkontakt.core import apikeys, ratelimit
+from buergerkontakt.core.models import ApiKey, Authority, Team
 from buergerkontakt.directory.api import ErrorOut, ValidationErrorOut
 from buergerkontakt.directory.models import Service
 
@@ -42,28 +40,14 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLU
 Number = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 
 
-def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
-
-
-def authority_for_key(key: str | None) -> Authority | None:
-    """The authority a configured key belongs to (every entry is compared, in constant time)."""
-    if not key or len(key) > 200:
-        return None
-    given = _digest(key)
-    found = None
-    for entry in settings.CALLBACK_API_KEYS:
-        slug, _sep, secret = entry.partition("=")
-        if secret and hmac.compare_digest(_digest(secret.strip()), given):
-            found = slug.strip()
-    return Authority.objects.filter(slug=found).first() if found else None
-
-
 class CallbackApiKey(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Authority:
-        authority = authority_for_key(key)
+        try:
+            authority = apikeys.authority_for(key, ApiKey.Scope.CALLBACKS)
+        except apikeys.WrongScope:
+            raise HttpError(403, _("Dieser API-Schlüssel darf keine Rückruftickets anlegen.")) from None
         if authority is None:
             raise HttpError(401, _("Fehlender oder ungültiger API-Schlüssel (Kopfzeile X-API-Key)."))
         return authority

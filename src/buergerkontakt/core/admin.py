@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import apikeys
 from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
-from .models import Authority, Floor, Location, Role, RoleAssignment, Room, Team, User
+from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, Room, Team, User
 
 # Filter choices only from the (scoped) change list, never other authorities' objects.
 Only = admin.RelatedOnlyFieldListFilter
@@ -250,3 +251,43 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
         if field is not None and db_field.name == "deputy" and not request.user.is_superuser:
             field.queryset = field.queryset.filter(is_superuser=False)
         return field
+
+
+# --- API keys of partner systems -------------------------------------------------------------------
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(label=_("Berechtigungen"), choices=ApiKey.Scope.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "authority", "scopes", "expires_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ScopedMixin, admin.ModelAdmin):
+    """Keys are generated here and shown once; only their digest is stored. Revoking is final."""
+
+    form = ApiKeyForm
+    list_display = ["name", "authority", "prefix", "scopes", "created_at", "last_used_at", "expires_at",
+                    "revoked_at"]
+    list_filter = [("authority", Only)]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke_keys"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            key = apikeys.issue(obj)
+            super().save_model(request, obj, form, change)
+            messages.warning(
+                request,
+                _("Neuer API-Schlüssel (wird nur jetzt angezeigt, bitte sicher übergeben): %(key)s")
+                % {"key": key},
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Ausgewählte Schlüssel widerrufen"))
+    def revoke_keys(self, request, queryset):
+        for record in queryset:
+            apikeys.revoke(record)
+        messages.success(request, _("Die Schlüssel sind widerrufen."))

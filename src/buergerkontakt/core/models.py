@@ -267,3 +267,33 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.team or self.location or self.authority or _("extern")
         return f"{self.user} – {self.get_role_display()} ({scope})"
+
+
+class ApiKey(models.Model):
+    """A partner system's key (portal, telephony): scoped to one authority and to named parts of the
+    API, revocable, stored only as a SHA-256 digest (the key is shown once, when it is created)."""
+
+    class Scope(models.TextChoices):
+        CALLBACKS = "callbacks", _("Rückruftickets anlegen (Telefonie, Portale)")
+
+    name = models.CharField(
+        _("Bezeichnung"), max_length=120, help_text=_("z. B. „Telefonanlage Hauptstelle“")
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("Behörde")
+    )
+    scopes = models.JSONField(_("Berechtigungen"), default=list)
+    prefix = models.CharField(_("Schlüsselanfang"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("gültig bis"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("zuletzt benutzt"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API-Schlüssel")
+        verbose_name_plural = _("API-Schlüssel")
+        ordering = ["authority", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
