@@ -1,0 +1,1 @@
+"""Demo placeholder (filled in below)."""
