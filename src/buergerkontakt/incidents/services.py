@@ -527,6 +527,17 @@ def _log_data(row: LogEntry) -> dict:
             "level": row.level, "reference": row.object_ref}
 
 
+def _subject_q(subject: Subject) -> Q:
+    condition = Q(person_hash=subject.person_hash)
+    if subject.case_hash:
+        condition |= Q(case_hash=subject.case_hash)
+    return condition
+
+
+def entries_for_subject(authority: Authority, subject: Subject):
+    return Entry.objects.filter(_subject_q(subject), authority=authority)
+
+
 @transaction.atomic
 def export_person(user: User, authority: Authority, *, name: str, birth_date: date | None,
                   case_number: str = "", request_note: str = "") -> dict:
@@ -537,10 +548,8 @@ def export_person(user: User, authority: Authority, *, name: str, birth_date: da
     if not name or birth_date is None:
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum der Person an."))
     subject = Subject.of(name=name, birth_date=birth_date, case_number=case_number)
-    person_q = Q(person_hash=subject.person_hash)
-    if subject.case_hash:
-        person_q |= Q(case_hash=subject.case_hash)
-    entries = Entry.objects.filter(person_q, authority=authority).prefetch_related("reports")
+    person_q = _subject_q(subject)
+    entries = entries_for_subject(authority, subject).prefetch_related("reports")
     reports = Report.objects.filter(person_q, authority=authority).select_related("location", "room")
     log_q = person_q | Q(name_hash=subject.name_hash)
     logs = LogEntry.objects.filter(log_q, authority=authority, action__in=[a.value for a in
