@@ -8,9 +8,24 @@ from auditlog.registry import auditlog
 
 from .models import AccessGrant, Entry, Report
 
-ENCRYPTED = ["name", "birth_date_value", "case_number", "complaint_file_number", "reason", "narrative",
-             "staff_involved_text", "witnesses", "injuries", "person_name", "person_birth_date",
-             "person_case_number", "aftercare_note", "person_hash", "name_hash", "case_hash"]
+ENCRYPTED = [
+    "name",
+    "birth_date_value",
+    "case_number",
+    "complaint_file_number",
+    "reason",
+    "narrative",
+    "staff_involved_text",
+    "witnesses",
+    "injuries",
+    "person_name",
+    "person_birth_date",
+    "person_case_number",
+    "aftercare_note",
+    "person_hash",
+    "name_hash",
+    "case_hash",
+]
 
 auditlog.register(Entry, exclude_fields=ENCRYPTED)
 auditlog.register(Report, exclude_fields=ENCRYPTED)

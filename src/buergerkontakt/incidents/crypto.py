@@ -31,8 +31,21 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-_TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss",
-                                  "æ": "ae", "ø": "oe", "å": "aa", "ł": "l", "đ": "d", "ı": "i"})
+_TRANSLITERATION = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "ø": "oe",
+        "å": "aa",
+        "ł": "l",
+        "đ": "d",
+        "ı": "i",
+    }
+)
 
 
 def _generated_keys() -> dict[str, str]:
@@ -72,8 +85,10 @@ def decrypt(token: str) -> str:
     try:
         return fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ImproperlyConfigured("Verschlüsselte Vorfalldaten lassen sich mit dem konfigurierten "
-                                   "INCIDENT_ENCRYPTION_KEY nicht lesen.") from exc
+        raise ImproperlyConfigured(
+            "Verschlüsselte Vorfalldaten lassen sich mit dem konfigurierten "
+            "INCIDENT_ENCRYPTION_KEY nicht lesen."
+        ) from exc
 
 
 # --- normalising and keyed hashes ------------------------------------------------------------

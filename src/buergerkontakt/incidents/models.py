@@ -44,7 +44,9 @@ class Level(models.IntegerChoices):
 LEVEL_DESCRIPTIONS = {
     0: _("Normale bis kontroverse Gesprächssituation: Unmut, laute Stimme, aber keine Grenzverletzung."),
     1: _("Verbale Aggression: Beleidigung, Beschimpfung, Schreien, Sachen werfen ohne Ziel auf Personen."),
-    2: _("Handgreiflichkeit oder ernste Drohung: Bedrohung, Nötigung, Sachbeschädigung, Schlagen, Festhalten."),
+    2: _(
+        "Handgreiflichkeit oder ernste Drohung: Bedrohung, Nötigung, Sachbeschädigung, Schlagen, Festhalten."
+    ),
     3: _("Bewaffneter Angriff oder Extremlage: Waffe, Amok, Geiselnahme, Bombendrohung."),
 }
 
@@ -81,14 +83,21 @@ class Report(models.Model):
         NEW = "new", _("eingegangen")
         REVIEWED = "reviewed", _("gesichtet")
 
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("Behörde"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("Standort"))
-    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name=_("Raum"))
-    place = models.CharField(_("Ort im Gebäude"), max_length=120, blank=True,
-                             help_text=_("Wenn kein Raum passt, z. B. Flur 2. OG, Wartebereich."))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="+", verbose_name=_("Behörde")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("Standort")
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("Raum")
+    )
+    place = models.CharField(
+        _("Ort im Gebäude"),
+        max_length=120,
+        blank=True,
+        help_text=_("Wenn kein Raum passt, z. B. Flur 2. OG, Wartebereich."),
+    )
     occurred_at = models.DateTimeField(_("Zeitpunkt"))
     level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices)
     types = models.JSONField(_("Art"), default=list)
@@ -114,15 +123,33 @@ class Report(models.Model):
     accident_report = models.BooleanField(_("Unfallanzeige erstattet"), default=False)
     aftercare_offered = models.BooleanField(_("Nachsorge angeboten"), default=False)
 
-    staff_involved = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
-                                            verbose_name=_("beteiligte Mitarbeitende"))
-    alarm = models.ForeignKey("alarms.Alarm", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", verbose_name=_("Alarm"))
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+", verbose_name=_("gemeldet von"))
+    staff_involved = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("beteiligte Mitarbeitende")
+    )
+    alarm = models.ForeignKey(
+        "alarms.Alarm",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Alarm"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("gemeldet von"),
+    )
     created_at = models.DateTimeField(_("gemeldet am"), default=timezone.now)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    blank=True, related_name="+", verbose_name=_("gesichtet von"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gesichtet von"),
+    )
     reviewed_at = models.DateTimeField(_("gesichtet am"), null=True, blank=True)
 
     class Meta:
@@ -168,8 +195,9 @@ class Entry(models.Model):
         ACQUITTED = "acquitted", _("Freispruch")
         DROPPED = "dropped", _("eingestellt")
 
-    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("Behörde"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="+", verbose_name=_("Behörde")
+    )
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices)
 
@@ -184,16 +212,25 @@ class Entry(models.Model):
 
     measures = models.JSONField(_("empfohlene Maßnahmen"), default=list)
     measures_note = models.CharField(_("weitere Maßnahmen"), max_length=300, blank=True)
-    reports = models.ManyToManyField(Report, blank=True, related_name="entries",
-                                     verbose_name=_("zugrunde liegende Meldungen"))
-    proceedings = models.CharField(_("Strafverfahren"), max_length=10, choices=Proceedings.choices,
-                                   default=Proceedings.OPEN)
+    reports = models.ManyToManyField(
+        Report, blank=True, related_name="entries", verbose_name=_("zugrunde liegende Meldungen")
+    )
+    proceedings = models.CharField(
+        _("Strafverfahren"), max_length=10, choices=Proceedings.choices, default=Proceedings.OPEN
+    )
     review_on = models.DateField(_("Überprüfung am"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("angelegt von"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("angelegt von")
+    )
     created_at = models.DateTimeField(_("angelegt am"), default=timezone.now)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="+", verbose_name=_("freigegeben von"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("freigegeben von"),
+    )
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
     expires_at = models.DateTimeField(_("läuft ab am"))
 
@@ -203,12 +240,15 @@ class Entry(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=2, level__lte=3), name="incident_entry_level_2"),
-            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
-                                   name="incident_entry_four_eyes"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="incident_entry_four_eyes",
+            ),
             models.CheckConstraint(
                 condition=Q(status="pending", approved_by__isnull=True)
                 | Q(status="active", approved_by__isnull=False, approved_at__isnull=False),
-                name="incident_entry_active_approved"),
+                name="incident_entry_active_approved",
+            ),
         ]
         indexes = [models.Index(fields=["authority", "status", "expires_at"])]
 
@@ -249,17 +289,28 @@ class AccessGrant(models.Model):
         REJECTED = "rejected", _("abgelehnt")
         REVOKED = "revoked", _("widerrufen")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="incident_grants", verbose_name=_("Mitarbeiter:in"))
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+",
-                                  verbose_name=_("Behörde"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="incident_grants",
+        verbose_name=_("Mitarbeiter:in"),
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", verbose_name=_("Behörde")
+    )
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     reason = models.CharField(_("Begründung"), max_length=500)
     requested_until = models.DateField(_("gewünscht bis"))
     requested_at = models.DateTimeField(_("beantragt am"), default=timezone.now)
     valid_until = models.DateField(_("gültig bis einschließlich"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="+", verbose_name=_("entschieden von"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entschieden von"),
+    )
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
 
     class Meta:
@@ -267,8 +318,10 @@ class AccessGrant(models.Model):
         verbose_name_plural = _("Registerzugänge")
         ordering = ["-requested_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="approved") | Q(valid_until__isnull=False),
-                                   name="incident_grant_approved_until"),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(valid_until__isnull=False),
+                name="incident_grant_approved_until",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -278,7 +331,9 @@ class AccessGrant(models.Model):
         return self.user
 
     def is_valid_on(self, day: date) -> bool:
-        return self.status == self.Status.APPROVED and self.valid_until is not None and day <= self.valid_until
+        return (
+            self.status == self.Status.APPROVED and self.valid_until is not None and day <= self.valid_until
+        )
 
 
 class LogEntry(models.Model):
@@ -307,10 +362,17 @@ class LogEntry(models.Model):
         NO_HINT = "no_hint", _("kein Hinweis")
 
     at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
-    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, null=True, related_name="+",
-                                  verbose_name=_("Behörde"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+", verbose_name=_("Person (Mitarbeiter:in)"))
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, null=True, related_name="+", verbose_name=_("Behörde")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Person (Mitarbeiter:in)"),
+    )
     username = models.CharField(_("Benutzername"), max_length=150, blank=True)
     action = models.CharField(_("Vorgang"), max_length=20, choices=Action.choices)
     person_hash = models.CharField(_("Person (Schlüssel-Hash)"), max_length=64, blank=True, db_index=True)
@@ -321,8 +383,9 @@ class LogEntry(models.Model):
     level = models.PositiveSmallIntegerField(_("Stufe"), null=True, blank=True)
     entry_id = models.PositiveBigIntegerField(_("Hinweis-Nr."), null=True, blank=True)
     report_id = models.PositiveBigIntegerField(_("Meldungs-Nr."), null=True, blank=True)
-    object_ref = models.CharField(_("Bezug"), max_length=40, blank=True,
-                                  help_text=_("z. B. appointment:17 oder callback:R-K7QX4MZ"))
+    object_ref = models.CharField(
+        _("Bezug"), max_length=40, blank=True, help_text=_("z. B. appointment:17 oder callback:R-K7QX4MZ")
+    )
     note = models.CharField(_("Vermerk"), max_length=200, blank=True)
 
     class Meta:

@@ -32,8 +32,9 @@ KINDS = ("report_created", "entry_pending", "access_requested", "access_decided"
 
 
 def _staff(authority_id: int, role: str, obj) -> list[User]:
-    candidates = User.objects.filter(is_active=True, authority_id=authority_id,
-                                     role_assignments__role=role).distinct()
+    candidates = User.objects.filter(
+        is_active=True, authority_id=authority_id, role_assignments__role=role
+    ).distinct()
     return [user for user in candidates if has_role(user, role, obj=obj)]
 
 
@@ -61,40 +62,75 @@ def _messages(kind: str, object_id: int) -> list[tuple[list[User], str, str]]:
         report = Report.objects.select_related("reported_by").filter(pk=object_id).first()
         if report is None:
             return []
-        result = [(keepers(report.authority_id), _("Neue Vorfallmeldung"),
-                   _("Eine neue Vorfallmeldung ist eingegangen. Sie können sie hier öffnen:\n%(url)s")
-                   % {"url": _url("incidents:report", pk=report.pk)})]
+        result = [
+            (
+                keepers(report.authority_id),
+                _("Neue Vorfallmeldung"),
+                _("Eine neue Vorfallmeldung ist eingegangen. Sie können sie hier öffnen:\n%(url)s")
+                % {"url": _url("incidents:report", pk=report.pk)},
+            )
+        ]
         if report.reported_by:
-            result.append((team_leads_of(report.reported_by), _("Vorfall in Ihrem Team gemeldet"),
-                           _("Eine Person aus Ihrem Team hat einen Vorfall gemeldet. Bitte denken Sie an die "
-                             "Nachsorge. Die Eckdaten finden Sie hier:\n%(url)s")
-                           % {"url": _url("incidents:aftercare", pk=report.pk)}))
+            result.append(
+                (
+                    team_leads_of(report.reported_by),
+                    _("Vorfall in Ihrem Team gemeldet"),
+                    _(
+                        "Eine Person aus Ihrem Team hat einen Vorfall gemeldet. Bitte denken Sie an die "
+                        "Nachsorge. Die Eckdaten finden Sie hier:\n%(url)s"
+                    )
+                    % {"url": _url("incidents:aftercare", pk=report.pk)},
+                )
+            )
         return result
     if kind == "entry_pending":
         entry = Entry.objects.filter(pk=object_id).first()
         if entry is None:
             return []
         others = [u for u in keepers(entry.authority_id) if u.pk != entry.created_by_id]
-        return [(others, _("Gefährdungshinweis wartet auf Freigabe"),
-                 _("Ein Gefährdungshinweis wartet auf die Freigabe durch eine zweite Person der Zentralen "
-                   "Stelle:\n%(url)s") % {"url": _url("incidents:entry", pk=entry.pk)})]
+        return [
+            (
+                others,
+                _("Gefährdungshinweis wartet auf Freigabe"),
+                _(
+                    "Ein Gefährdungshinweis wartet auf die Freigabe durch eine zweite Person der Zentralen "
+                    "Stelle:\n%(url)s"
+                )
+                % {"url": _url("incidents:entry", pk=entry.pk)},
+            )
+        ]
     if kind == "access_requested":
         grant = AccessGrant.objects.select_related("user").filter(pk=object_id).first()
         if grant is None:
             return []
         deciders = {u.pk: u for u in team_leads_of(grant.user)}
-        deciders.update({u.pk: u for u in _staff(grant.authority_id, Role.ADMIN, Authority(pk=grant.authority_id))
-                         if u.pk != grant.user_id})
-        return [(list(deciders.values()), _("Antrag auf Registerzugang"),
-                 _("Ein Antrag auf Zugang zum Gefährdungsregister wartet auf Ihre Entscheidung:\n%(url)s")
-                 % {"url": _url("incidents:grants")})]
+        deciders.update(
+            {
+                u.pk: u
+                for u in _staff(grant.authority_id, Role.ADMIN, Authority(pk=grant.authority_id))
+                if u.pk != grant.user_id
+            }
+        )
+        return [
+            (
+                list(deciders.values()),
+                _("Antrag auf Registerzugang"),
+                _("Ein Antrag auf Zugang zum Gefährdungsregister wartet auf Ihre Entscheidung:\n%(url)s")
+                % {"url": _url("incidents:grants")},
+            )
+        ]
     if kind == "access_decided":
         grant = AccessGrant.objects.select_related("user").filter(pk=object_id).first()
         if grant is None:
             return []
-        return [([grant.user], _("Ihr Antrag auf Registerzugang"),
-                 _("Über Ihren Antrag auf Zugang zum Gefährdungsregister ist entschieden:\n%(url)s")
-                 % {"url": _url("incidents:access")})]
+        return [
+            (
+                [grant.user],
+                _("Ihr Antrag auf Registerzugang"),
+                _("Über Ihren Antrag auf Zugang zum Gefährdungsregister ist entschieden:\n%(url)s")
+                % {"url": _url("incidents:access")},
+            )
+        ]
     raise ValueError(kind)
 
 

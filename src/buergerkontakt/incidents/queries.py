@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from buergerkontakt.core.models import Authority, Location, Role, Room, Team, User
+from buergerkontakt.core.models import Authority, Location, Role, Room, User
 from buergerkontakt.core.permissions import authority_ids_for, has_role, roles_of, team_ids_for
 
 from . import services
@@ -49,8 +49,9 @@ def can_report(user) -> bool:
 
 # --- reports ---------------------------------------------------------------------------------------
 def reports_for_keeper(user) -> QuerySet[Report]:
-    return (Report.objects.filter(authority_id__in=keeper_authority_ids(user))
-            .select_related("location", "room", "reported_by"))
+    return Report.objects.filter(authority_id__in=keeper_authority_ids(user)).select_related(
+        "location", "room", "reported_by"
+    )
 
 
 def report_for_keeper(user, pk: int) -> Report | None:
@@ -79,7 +80,9 @@ def report_for_dpo(user, pk: int) -> Report | None:
 
 
 def reports_for_dpo(user) -> QuerySet[Report]:
-    return Report.objects.filter(authority_id__in=authority_ids_for(user, Role.DPO)).select_related("location")
+    return Report.objects.filter(authority_id__in=authority_ids_for(user, Role.DPO)).select_related(
+        "location"
+    )
 
 
 def form_locations(user) -> QuerySet[Location]:
@@ -87,18 +90,24 @@ def form_locations(user) -> QuerySet[Location]:
 
 
 def form_rooms(user) -> QuerySet[Room]:
-    return (Room.objects.filter(floor__location__authority_id=user.authority_id)
-            .select_related("floor__location").order_by("floor__location__name", "floor__level", "number"))
+    return (
+        Room.objects.filter(floor__location__authority_id=user.authority_id)
+        .select_related("floor__location")
+        .order_by("floor__location__name", "floor__level", "number")
+    )
 
 
 def form_staff(user) -> QuerySet[User]:
-    return User.objects.filter(authority_id=user.authority_id, is_active=True).order_by("last_name", "first_name")
+    return User.objects.filter(authority_id=user.authority_id, is_active=True).order_by(
+        "last_name", "first_name"
+    )
 
 
 # --- entries ---------------------------------------------------------------------------------------
 def entries_for_keeper(user) -> QuerySet[Entry]:
-    return (Entry.objects.filter(authority_id__in=keeper_authority_ids(user))
-            .select_related("created_by", "approved_by"))
+    return Entry.objects.filter(authority_id__in=keeper_authority_ids(user)).select_related(
+        "created_by", "approved_by"
+    )
 
 
 def entry_for_keeper(user, pk: int) -> Entry | None:
@@ -134,9 +143,16 @@ def active_grant(user, day: date | None = None) -> AccessGrant | None:
     if not getattr(user, "is_authenticated", False) or not user.authority_id:
         return None
     day = day or timezone.localdate()
-    return (AccessGrant.objects.filter(user=user, authority_id=user.authority_id,
-                                       status=AccessGrant.Status.APPROVED, valid_until__gte=day)
-            .order_by("-valid_until").first())
+    return (
+        AccessGrant.objects.filter(
+            user=user,
+            authority_id=user.authority_id,
+            status=AccessGrant.Status.APPROVED,
+            valid_until__gte=day,
+        )
+        .order_by("-valid_until")
+        .first()
+    )
 
 
 def can_lookup(user) -> bool:
@@ -152,8 +168,13 @@ def grants_to_decide(user) -> list[AccessGrant]:
     admin_authorities = authority_ids_for(user, Role.ADMIN)
     led_teams = team_ids_for(user, Role.TEAMLEAD)
     condition = Q(authority_id__in=admin_authorities) | Q(user__teams__in=led_teams)
-    grants = (AccessGrant.objects.filter(condition).exclude(user=user).select_related("user", "decided_by")
-              .distinct().order_by("-requested_at"))
+    grants = (
+        AccessGrant.objects.filter(condition)
+        .exclude(user=user)
+        .select_related("user", "decided_by")
+        .distinct()
+        .order_by("-requested_at")
+    )
     return [g for g in grants if services.can_decide_access(user, g)]
 
 
@@ -162,42 +183,69 @@ def can_decide_any(user) -> bool:
 
 
 # --- hints on appointments and callbacks -------------------------------------------------------------
-def may_see_hint(user, *, assignee_id: int | None, scope_obj) -> bool:
+def may_see_hint(user, *, assignee_id: int | None, authority_id: int) -> bool:
     """The responsible case worker: the assigned person, or – while nobody is assigned – case
-    workers and team leads whose role covers the object."""
-    if not has_role(user, *HINT_ROLES, obj=scope_obj):
+    workers and team leads of the authority. Callers show the hint only on pages whose own
+    permission check already let the user see the appointment or ticket."""
+    if authority_id not in authority_ids_for(user, *HINT_ROLES):
         return False
     return assignee_id is None or assignee_id == user.pk
 
 
-def safety_hint_for(user, *, authority_id: int, name: str = "", birth_date: date | None = None,
-                    case_number: str = "", purpose: str, action: str = LogEntry.Action.LOOKUP,
-                    object_ref: str = "") -> services.Hint | None:
+def safety_hint_for(
+    user,
+    *,
+    authority_id: int,
+    name: str = "",
+    birth_date: date | None = None,
+    case_number: str = "",
+    purpose: str,
+    action: str = LogEntry.Action.LOOKUP,
+    object_ref: str = "",
+) -> services.Hint | None:
     """The minimal hint for a person on a page (None when nothing matches); a match is logged."""
-    return services.hint_for_object(user, authority_id=authority_id, action=action, object_ref=object_ref,
-                                    purpose=purpose, name=name, birth_date=birth_date, case_number=case_number)
+    return services.hint_for_object(
+        user,
+        authority_id=authority_id,
+        action=action,
+        object_ref=object_ref,
+        purpose=purpose,
+        name=name,
+        birth_date=birth_date,
+        case_number=case_number,
+    )
 
 
 def hint_for_appointment(user, appointment) -> services.Hint | None:
     location = appointment.location
-    if not may_see_hint(user, assignee_id=appointment.staff_id, scope_obj=location):
+    if not may_see_hint(user, assignee_id=appointment.staff_id, authority_id=location.authority_id):
         return None
     if not (appointment.name or appointment.case_number):
         return None
     start = timezone.localtime(appointment.start)
-    return safety_hint_for(user, authority_id=location.authority_id, name=appointment.name,
-                           case_number=appointment.case_number,
-                           purpose=f"Termin {appointment.code} am {start:%d.%m.%Y %H:%M}",
-                           action=LogEntry.Action.HINT_APPOINTMENT, object_ref=f"appointment:{appointment.pk}")
+    return safety_hint_for(
+        user,
+        authority_id=location.authority_id,
+        name=appointment.name,
+        case_number=appointment.case_number,
+        purpose=f"Termin {appointment.code} am {start:%d.%m.%Y %H:%M}",
+        action=LogEntry.Action.HINT_APPOINTMENT,
+        object_ref=f"appointment:{appointment.pk}",
+    )
 
 
 def hint_for_ticket(user, ticket) -> services.Hint | None:
-    team = Team.objects.filter(pk=ticket.team_id).first()
-    if team is None or not may_see_hint(user, assignee_id=ticket.assignee_id, scope_obj=team):
+    if not may_see_hint(user, assignee_id=ticket.assignee_id, authority_id=ticket.authority_id):
         return None
-    return safety_hint_for(user, authority_id=ticket.authority_id, name=ticket.caller_name,
-                           case_number=ticket.case_number, purpose=f"Rückrufticket {ticket.number}",
-                           action=LogEntry.Action.HINT_CALLBACK, object_ref=f"callback:{ticket.number}")
+    return safety_hint_for(
+        user,
+        authority_id=ticket.authority_id,
+        name=ticket.caller_name,
+        case_number=ticket.case_number,
+        purpose=f"Rückrufticket {ticket.number}",
+        action=LogEntry.Action.HINT_CALLBACK,
+        object_ref=f"callback:{ticket.number}",
+    )
 
 
 # --- alarms ------------------------------------------------------------------------------------------
@@ -213,8 +261,11 @@ def alarm_for_report(user, alarm_id) -> object | None:
     alarm = Alarm.objects.select_related("room__floor__location", "raised_by").filter(pk=pk).first()
     if alarm is None or alarm.authority_id != user.authority_id:
         return None
-    if (alarm.raised_by_id == user.pk or Delivery.objects.filter(alarm=alarm, user=user).exists()
-            or has_role(user, Role.SECURITY, obj=alarm.location)):
+    if (
+        alarm.raised_by_id == user.pk
+        or Delivery.objects.filter(alarm=alarm, user=user).exists()
+        or has_role(user, Role.SECURITY, obj=alarm.location)
+    ):
         return alarm
     return None
 
@@ -223,13 +274,19 @@ def alarm_prefill(alarm) -> dict:
     """Initial form values from an alarm: time, place, level, who responded, the timeline as text."""
     from buergerkontakt.alarms.models import Delivery
 
-    responders = [d.user for d in Delivery.objects.filter(alarm=alarm).exclude(response="").select_related("user")]
+    responders = [
+        d.user for d in Delivery.objects.filter(alarm=alarm).exclude(response="").select_related("user")
+    ]
     staff = [alarm.raised_by, *[u for u in responders if u.pk != alarm.raised_by_id]]
     lines = []
     for event in alarm.timeline.select_related("user"):
         who = (event.user.get_full_name() or event.user.get_username()) if event.user else ""
-        parts = [timezone.localtime(event.at).strftime("%H:%M:%S"), str(event.get_kind_display()), who,
-                 event.detail]
+        parts = [
+            timezone.localtime(event.at).strftime("%H:%M:%S"),
+            str(event.get_kind_display()),
+            who,
+            event.detail,
+        ]
         lines.append(" – ".join(p for p in parts if p))
     summary = _("Ablauf laut Alarm-Zeitleiste:") + "\n" + "\n".join(lines) + "\n\n" + _("Schilderung:") + "\n"
     return {

@@ -38,10 +38,15 @@ def monthly_counts_by_level(location_ids, start: date, end: date, min_count: int
     tz = timezone.get_current_timezone()
     since = timezone.make_aware(datetime.combine(start, time.min), tz)
     until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
-    rows = (Report.objects.filter(location_id__in=list(location_ids), occurred_at__gte=since,
-                                  occurred_at__lt=until)
-            .annotate(month=TruncMonth("occurred_at", tzinfo=tz))
-            .values("month", "level").annotate(n=Count("pk")).order_by())
+    rows = (
+        Report.objects.filter(
+            location_id__in=list(location_ids), occurred_at__gte=since, occurred_at__lt=until
+        )
+        .annotate(month=TruncMonth("occurred_at", tzinfo=tz))
+        .values("month", "level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     counts: Counter = Counter()
     for row in rows:
         month = row["month"]

@@ -8,7 +8,7 @@ register does not say more to those who may not see it).
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -73,17 +73,25 @@ def home(request: HttpRequest) -> HttpResponse:
     _user_authority_required(request)
     context = {"grant": queries.active_grant(request.user)}
     if queries.is_keeper(request.user):
-        context["new_reports"] = queries.reports_for_keeper(request.user).filter(status=Report.Status.NEW).count()
-        context["pending_entries"] = (queries.entries_for_keeper(request.user)
-                                      .filter(status=Entry.Status.PENDING).count())
+        context["new_reports"] = (
+            queries.reports_for_keeper(request.user).filter(status=Report.Status.NEW).count()
+        )
+        context["pending_entries"] = (
+            queries.entries_for_keeper(request.user).filter(status=Entry.Status.PENDING).count()
+        )
     return _page(request, "incidents/home.html", "home", context)
 
 
 # --- reports -----------------------------------------------------------------------------------------
 def _report_form(request: HttpRequest, data=None, initial=None) -> ReportForm:
     user = request.user
-    return ReportForm(data, initial=initial, locations=queries.form_locations(user),
-                      rooms=queries.form_rooms(user), staff=queries.form_staff(user))
+    return ReportForm(
+        data,
+        initial=initial,
+        locations=queries.form_locations(user),
+        rooms=queries.form_rooms(user),
+        staff=queries.form_staff(user),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,8 +105,11 @@ def new_report(request: HttpRequest) -> HttpResponse:
         if alarm is None:
             raise PermissionDenied
     if request.method == "GET":
-        initial = queries.alarm_prefill(alarm) if alarm else {
-            "occurred_at": timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)}
+        initial = (
+            queries.alarm_prefill(alarm)
+            if alarm
+            else {"occurred_at": timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)}
+        )
         if not alarm and request.user.workstation_room_id:
             room = request.user.workstation_room
             initial.update(room=room.pk, location=room.floor.location_id)
@@ -109,20 +120,40 @@ def new_report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             report = services.submit_report(
-                request.user, location=data["location"], room=data["room"], place=data["place"],
-                occurred_at=data["occurred_at"], level=data["level"], types=data["types"],
-                narrative=data["narrative"], staff_involved=data["staff_involved"],
-                staff_involved_text=data["staff_involved_text"], witnesses=data["witnesses"],
-                injuries=data["injuries"], person_name=data["person_name"],
-                person_birth_date=data["person_birth_date"], person_case_number=data["person_case_number"],
-                house_ban=data["house_ban"], criminal_complaint=data["criminal_complaint"],
-                complaint_file_number=data["complaint_file_number"], accident_report=data["accident_report"],
-                aftercare_offered=data["aftercare_offered"], aftercare_note=data["aftercare_note"], alarm=alarm)
+                request.user,
+                location=data["location"],
+                room=data["room"],
+                place=data["place"],
+                occurred_at=data["occurred_at"],
+                level=data["level"],
+                types=data["types"],
+                narrative=data["narrative"],
+                staff_involved=data["staff_involved"],
+                staff_involved_text=data["staff_involved_text"],
+                witnesses=data["witnesses"],
+                injuries=data["injuries"],
+                person_name=data["person_name"],
+                person_birth_date=data["person_birth_date"],
+                person_case_number=data["person_case_number"],
+                house_ban=data["house_ban"],
+                criminal_complaint=data["criminal_complaint"],
+                complaint_file_number=data["complaint_file_number"],
+                accident_report=data["accident_report"],
+                aftercare_offered=data["aftercare_offered"],
+                aftercare_note=data["aftercare_note"],
+                alarm=alarm,
+            )
         except IncidentError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Danke. Ihre Meldung %(ref)s ist bei der Zentralen Stelle eingegangen; "
-                                        "Ihre Teamleitung ist informiert.") % {"ref": report.reference})
+            messages.success(
+                request,
+                _(
+                    "Danke. Ihre Meldung %(ref)s ist bei der Zentralen Stelle eingegangen; "
+                    "Ihre Teamleitung ist informiert."
+                )
+                % {"ref": report.reference},
+            )
             return redirect("incidents:home")
     return _page(request, "incidents/report_form.html", "report", {"form": form, "alarm": alarm}, status=400)
 
@@ -145,8 +176,12 @@ def _keeper_report(request: HttpRequest, pk: int) -> Report:
 @staff_required(roles=KEEPER)
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     report = _keeper_report(request, pk)
-    return _page(request, "incidents/report_detail.html", "reports", {
-        "report": report, "staff": report.staff_involved.all(), "entries": report.entries.all()})
+    return _page(
+        request,
+        "incidents/report_detail.html",
+        "reports",
+        {"report": report, "staff": report.staff_involved.all(), "entries": report.entries.all()},
+    )
 
 
 @require_POST
@@ -187,29 +222,52 @@ def new_entry(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = {"review_on": timezone.localdate() + timedelta(days=settings.INCIDENT_ENTRY_REVIEW_DAYS)}
         if source is not None:
-            initial.update(name=source.person_name, birth_date=source.birth_date,
-                           case_number=source.person_case_number,
-                           complaint_file_number=source.complaint_file_number,
-                           level=source.level if source.level >= 2 else None)
-        return _page(request, "incidents/entry_form.html", "entries",
-                     {"form": EntryForm(initial=initial), "source": source})
+            initial.update(
+                name=source.person_name,
+                birth_date=source.birth_date,
+                case_number=source.person_case_number,
+                complaint_file_number=source.complaint_file_number,
+                level=source.level if source.level >= 2 else None,
+            )
+        return _page(
+            request,
+            "incidents/entry_form.html",
+            "entries",
+            {"form": EntryForm(initial=initial), "source": source},
+        )
     form = EntryForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             entry = services.create_entry(
-                request.user, authority=authority, name=data["name"], birth_date=data["birth_date"],
-                case_number=data["case_number"], level=data["level"],
-                complaint_file_number=data["complaint_file_number"], reason=data["reason"],
-                measures=data["measures"], measures_note=data["measures_note"], review_on=data["review_on"],
-                reports=[source] if source else [])
+                request.user,
+                authority=authority,
+                name=data["name"],
+                birth_date=data["birth_date"],
+                case_number=data["case_number"],
+                level=data["level"],
+                complaint_file_number=data["complaint_file_number"],
+                reason=data["reason"],
+                measures=data["measures"],
+                measures_note=data["measures_note"],
+                review_on=data["review_on"],
+                reports=[source] if source else [],
+            )
         except IncidentError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Gefährdungshinweis %(ref)s angelegt. Er wird aktiv, sobald eine zweite "
-                                        "Person der Zentralen Stelle ihn freigibt.") % {"ref": entry.reference})
+            messages.success(
+                request,
+                _(
+                    "Gefährdungshinweis %(ref)s angelegt. Er wird aktiv, sobald eine zweite "
+                    "Person der Zentralen Stelle ihn freigibt."
+                )
+                % {"ref": entry.reference},
+            )
             return redirect("incidents:entry", pk=entry.pk)
-    return _page(request, "incidents/entry_form.html", "entries", {"form": form, "source": source}, status=400)
+    return _page(
+        request, "incidents/entry_form.html", "entries", {"form": form, "source": source}, status=400
+    )
 
 
 def _keeper_entry(request: HttpRequest, pk: int) -> Entry:
@@ -219,14 +277,23 @@ def _keeper_entry(request: HttpRequest, pk: int) -> Entry:
     return entry
 
 
-def _entry_page(request: HttpRequest, entry: Entry, *, status: int = 200, error: str = "", **forms) -> HttpResponse:
-    return _page(request, "incidents/entry_detail.html", "entries", {
-        "entry": entry, "error": error,
-        "can_approve": entry.status == Entry.Status.PENDING and entry.created_by_id != request.user.pk,
-        "outcome_form": forms.get("outcome_form") or OutcomeForm(initial={"outcome": entry.proceedings}),
-        "delete_form": forms.get("delete_form") or DeleteForm(),
-        "hint": services.Hint(True, entry.level, tuple(entry.measure_labels)),
-    }, status=status)
+def _entry_page(
+    request: HttpRequest, entry: Entry, *, status: int = 200, error: str = "", **forms
+) -> HttpResponse:
+    return _page(
+        request,
+        "incidents/entry_detail.html",
+        "entries",
+        {
+            "entry": entry,
+            "error": error,
+            "can_approve": entry.status == Entry.Status.PENDING and entry.created_by_id != request.user.pk,
+            "outcome_form": forms.get("outcome_form") or OutcomeForm(initial={"outcome": entry.proceedings}),
+            "delete_form": forms.get("delete_form") or DeleteForm(),
+            "hint": services.Hint(True, entry.level, tuple(entry.measure_labels)),
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -243,7 +310,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.approve_entry(entry, request.user)
     except IncidentError as exc:
         return _entry_page(request, entry, status=exc.status_code, error=exc.message)
-    messages.success(request, _("Gefährdungshinweis %(ref)s freigegeben und aktiv.") % {"ref": entry.reference})
+    messages.success(
+        request, _("Gefährdungshinweis %(ref)s freigegeben und aktiv.") % {"ref": entry.reference}
+    )
     return redirect("incidents:entry", pk=entry.pk)
 
 
@@ -268,8 +337,13 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         return _entry_page(request, entry, status=400, outcome_form=form)
     result = services.record_outcome(entry, form.cleaned_data["outcome"], request.user)
     if result is None:
-        messages.success(request, _("Verfahrensausgang erfasst. Der Gefährdungshinweis und alle personenbezogenen "
-                                    "Daten darin sind gelöscht."))
+        messages.success(
+            request,
+            _(
+                "Verfahrensausgang erfasst. Der Gefährdungshinweis und alle personenbezogenen "
+                "Daten darin sind gelöscht."
+            ),
+        )
         return redirect("incidents:entries")
     messages.success(request, _("Verfahrensausgang erfasst."))
     return redirect("incidents:entry", pk=entry.pk)
@@ -285,12 +359,21 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         if queries.entry_for_keeper(request.user, pk):
             return _entry_page(request, entry, status=400, delete_form=form)
-        return _page(request, "error.html", "privacy", {"title": _("Ungültige Anfrage"),
-                                                         "text": _("Bitte wählen Sie einen Löschgrund."),
-                                                         "status": 400}, status=400)
+        return _page(
+            request,
+            "error.html",
+            "privacy",
+            {"title": _("Ungültige Anfrage"), "text": _("Bitte wählen Sie einen Löschgrund."), "status": 400},
+            status=400,
+        )
     services.delete_entry(entry, request.user, form.cleaned_data["reason"])
-    messages.success(request, _("Der Gefährdungshinweis ist gelöscht; das Protokoll vermerkt die Löschung ohne "
-                                "personenbezogene Daten."))
+    messages.success(
+        request,
+        _(
+            "Der Gefährdungshinweis ist gelöscht; das Protokoll vermerkt die Löschung ohne "
+            "personenbezogene Daten."
+        ),
+    )
     return redirect("incidents:entries" if queries.is_keeper(request.user) else "incidents:export")
 
 
@@ -299,19 +382,35 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _keeper_entry(request, pk)
     if request.method == "GET":
-        form = EntryForm(correcting=True, initial={
-            "name": entry.name, "birth_date": entry.birth_date, "case_number": entry.case_number,
-            "level": entry.level, "measures": entry.measures, "measures_note": entry.measures_note,
-            "review_on": entry.review_on})
+        form = EntryForm(
+            correcting=True,
+            initial={
+                "name": entry.name,
+                "birth_date": entry.birth_date,
+                "case_number": entry.case_number,
+                "level": entry.level,
+                "measures": entry.measures,
+                "measures_note": entry.measures_note,
+                "review_on": entry.review_on,
+            },
+        )
         return _page(request, "incidents/entry_form.html", "entries", {"form": form, "entry": entry})
     form = EntryForm(request.POST, correcting=True)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.correct_entry(entry, request.user, name=data["name"], birth_date=data["birth_date"],
-                                   case_number=data["case_number"], level=data["level"], measures=data["measures"],
-                                   measures_note=data["measures_note"], review_on=data["review_on"],
-                                   note=data["note"])
+            services.correct_entry(
+                entry,
+                request.user,
+                name=data["name"],
+                birth_date=data["birth_date"],
+                case_number=data["case_number"],
+                level=data["level"],
+                measures=data["measures"],
+                measures_note=data["measures_note"],
+                review_on=data["review_on"],
+                note=data["note"],
+            )
         except IncidentError as exc:
             form.add_error(None, exc.message)
         else:
@@ -331,27 +430,43 @@ def access(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.request_access(request.user, reason=form.cleaned_data["reason"],
-                                        until=form.cleaned_data["until"])
+                services.request_access(
+                    request.user, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+                )
             except IncidentError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
                 messages.success(request, _("Ihr Antrag ist gestellt. Ihre Teamleitung entscheidet darüber."))
                 return redirect("incidents:access")
-    return _page(request, "incidents/access.html", "access", {
-        "form": form, "grants": queries.own_grants(request.user), "grant": queries.active_grant(request.user)},
-        status=status)
+    return _page(
+        request,
+        "incidents/access.html",
+        "access",
+        {
+            "form": form,
+            "grants": queries.own_grants(request.user),
+            "grant": queries.active_grant(request.user),
+        },
+        status=status,
+    )
 
 
 @require_GET
 @staff_required(roles=queries.DECIDER_ROLES)
 def grants(request: HttpRequest) -> HttpResponse:
     rows = queries.grants_to_decide(request.user)
-    return _page(request, "incidents/grants.html", "grants", {
-        "open": [g for g in rows if g.status == AccessGrant.Status.REQUESTED],
-        "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
-        "form": DecideForm(), "today": timezone.localdate()})
+    return _page(
+        request,
+        "incidents/grants.html",
+        "grants",
+        {
+            "open": [g for g in rows if g.status == AccessGrant.Status.REQUESTED],
+            "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
+            "form": DecideForm(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 def _decidable(request: HttpRequest, pk: int) -> AccessGrant:
@@ -369,19 +484,33 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            services.decide_access(grant, request.user, approve=form.cleaned_data["decision"] == "approve",
-                                   valid_until=form.cleaned_data["valid_until"])
+            services.decide_access(
+                grant,
+                request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                valid_until=form.cleaned_data["valid_until"],
+            )
         except IncidentError as exc:
             error = exc.message
         else:
             messages.success(request, _("Die Entscheidung ist gespeichert."))
             return redirect("incidents:grants")
     rows = queries.grants_to_decide(request.user)
-    return _page(request, "incidents/grants.html", "grants", {
-        "open": [g for g in rows if g.status == AccessGrant.Status.REQUESTED],
-        "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
-        "form": DecideForm(), "failed_form": form, "failed_pk": grant.pk, "error": error,
-        "today": timezone.localdate()}, status=400)
+    return _page(
+        request,
+        "incidents/grants.html",
+        "grants",
+        {
+            "open": [g for g in rows if g.status == AccessGrant.Status.REQUESTED],
+            "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
+            "form": DecideForm(),
+            "failed_form": form,
+            "failed_pk": grant.pk,
+            "error": error,
+            "today": timezone.localdate(),
+        },
+        status=400,
+    )
 
 
 @require_POST
@@ -395,7 +524,9 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- lookups -----------------------------------------------------------------------------------------
 def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json"
+    return (
+        "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json"
+    )
 
 
 @never_cache
@@ -420,17 +551,27 @@ def lookup(request: HttpRequest) -> HttpResponse:
     hint = None
     if form.is_valid():
         try:
-            hint = services.lookup(request.user, purpose=form.cleaned_data["purpose"], name=form.cleaned_data["name"],
-                                   birth_date=form.cleaned_data["birth_date"],
-                                   case_number=form.cleaned_data["case_number"])
+            hint = services.lookup(
+                request.user,
+                purpose=form.cleaned_data["purpose"],
+                name=form.cleaned_data["name"],
+                birth_date=form.cleaned_data["birth_date"],
+                case_number=form.cleaned_data["case_number"],
+            )
         except IncidentError as exc:
             form.add_error(None, exc.message)
     if _wants_json(request):
         if hint is None:
-            return JsonResponse({"detail": _("Bitte prüfen Sie Ihre Angaben."),
-                                 "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
-        return JsonResponse({"hint": hint.found, "level": hint.level, "measures": list(hint.measures),
-                             "text": hint.text})
+            return JsonResponse(
+                {
+                    "detail": _("Bitte prüfen Sie Ihre Angaben."),
+                    "errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
+                },
+                status=400,
+            )
+        return JsonResponse(
+            {"hint": hint.found, "level": hint.level, "measures": list(hint.measures), "text": hint.text}
+        )
     if hint is None:
         return _page(request, "incidents/lookup.html", "lookup", {"form": form}, status=400)
     return _page(request, "incidents/lookup.html", "lookup", {"form": LookupForm(), "hint": hint})
@@ -444,9 +585,17 @@ def log_view(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("vorgang", "")
     if action in LogEntry.Action.values:
         rows = rows.filter(action=action)
-    return _page(request, "incidents/log.html", "log", {
-        "rows": rows[:500], "actions": LogEntry.Action.choices, "action": action,
-        "reports": queries.reports_for_dpo(request.user)[:100]})
+    return _page(
+        request,
+        "incidents/log.html",
+        "log",
+        {
+            "rows": rows[:500],
+            "actions": LogEntry.Action.choices,
+            "action": action,
+            "reports": queries.reports_for_dpo(request.user)[:100],
+        },
+    )
 
 
 @never_cache
@@ -461,21 +610,39 @@ def export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST)
     if not form.is_valid():
         if request.POST.get("format") == "json":
-            return JsonResponse({"detail": _("Bitte prüfen Sie Ihre Angaben."),
-                                 "errors": {k: [str(e) for e in v] for k, v in form.errors.items()}}, status=400)
+            return JsonResponse(
+                {
+                    "detail": _("Bitte prüfen Sie Ihre Angaben."),
+                    "errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
+                },
+                status=400,
+            )
         return _page(request, "incidents/export.html", "export", {"form": form}, status=400)
     data = form.cleaned_data
-    result = services.export_person(request.user, authority, name=data["name"], birth_date=data["birth_date"],
-                                    case_number=data["case_number"], request_note=data["note"])
+    result = services.export_person(
+        request.user,
+        authority,
+        name=data["name"],
+        birth_date=data["birth_date"],
+        case_number=data["case_number"],
+        request_note=data["note"],
+    )
     if request.POST.get("format") == "json":
         response = JsonResponse(result, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="auskunft-art15-{date.today():%Y%m%d}.json"'
+        stamp = f"{timezone.localdate():%Y%m%d}"
+        response["Content-Disposition"] = f'attachment; filename="auskunft-art15-{stamp}.json"'
         response["Cache-Control"] = "no-store"
         return response
-    subject = services.Subject.of(name=data["name"], birth_date=data["birth_date"], case_number=data["case_number"])
+    subject = services.Subject.of(
+        name=data["name"], birth_date=data["birth_date"], case_number=data["case_number"]
+    )
     entry_ids = list(services.entries_for_subject(authority, subject).values_list("pk", flat=True))
-    return _page(request, "incidents/export_result.html", "export", {
-        "result": result, "form": form, "entry_ids": entry_ids, "delete_form": DeleteForm()})
+    return _page(
+        request,
+        "incidents/export_result.html",
+        "export",
+        {"result": result, "form": form, "entry_ids": entry_ids, "delete_form": DeleteForm()},
+    )
 
 
 @never_cache
@@ -488,7 +655,16 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.log_inspection(request.user, report, form.cleaned_data["reason"])
-        return _page(request, "incidents/report_detail.html", "log", {
-            "report": report, "staff": report.staff_involved.all(), "entries": [], "inspection": True})
-    return _page(request, "incidents/inspect.html", "log", {"form": form, "report": report},
-                 status=400 if request.method == "POST" else 200)
+        return _page(
+            request,
+            "incidents/report_detail.html",
+            "log",
+            {"report": report, "staff": report.staff_involved.all(), "entries": [], "inspection": True},
+        )
+    return _page(
+        request,
+        "incidents/inspect.html",
+        "log",
+        {"form": form, "report": report},
+        status=400 if request.method == "POST" else 200,
+    )
