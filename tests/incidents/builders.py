@@ -43,7 +43,9 @@ def build_register(org: Org | None = None) -> Register:
     keeper = org.users["register_keeper"]
     keeper.email = "zentrale1@example.org"
     keeper.save()
-    keeper2 = make_user("register_keeper2", org.authority, Role.REGISTER_KEEPER, email="zentrale2@example.org")
+    keeper2 = make_user(
+        "register_keeper2", org.authority, Role.REGISTER_KEEPER, email="zentrale2@example.org"
+    )
     other_keeper = make_user("other_keeper", org.other_authority, Role.REGISTER_KEEPER)
     floor = Floor.objects.create(location=org.second_location, name="EG", level=0)
     room = Room.objects.create(floor=floor, number="0.01")
@@ -51,18 +53,36 @@ def build_register(org: Org | None = None) -> Register:
 
 
 def report(reg: Register, *, by: User | None = None, level: int = 2, now: datetime = NOW, **fields) -> Report:
-    values = dict(location=reg.org.location, room=reg.org.room, occurred_at=now.replace(hour=9), level=level,
-                  types=[IncidentType.THREAT], narrative="Der Kunde drohte, wiederzukommen.",
-                  person_name=NAME, person_birth_date=BIRTH, person_case_number=CASE,
-                  criminal_complaint=True, complaint_file_number="StA 7 Js 1234/26", now=now)
+    values = {
+        "location": reg.org.location,
+        "room": reg.org.room,
+        "occurred_at": now.replace(hour=9),
+        "level": level,
+        "types": [IncidentType.THREAT],
+        "narrative": "Der Kunde drohte, wiederzukommen.",
+        "person_name": NAME,
+        "person_birth_date": BIRTH,
+        "person_case_number": CASE,
+        "criminal_complaint": True,
+        "complaint_file_number": "StA 7 Js 1234/26",
+        "now": now,
+    }
     values.update(fields)
     return services.submit_report(by or reg.org.users["caseworker"], **values)
 
 
 def entry(reg: Register, *, approve: bool = True, now: datetime = NOW, **fields) -> Entry:
-    values = dict(authority=reg.org.authority, name=NAME, birth_date=BIRTH, case_number=CASE, level=2,
-                  complaint_file_number="StA 7 Js 1234/26", reason="Bedrohung am 08.06.2026, Anzeige erstattet.",
-                  measures=[Measure.TWO_PERSONS, Measure.SECURITY], now=now)
+    values = {
+        "authority": reg.org.authority,
+        "name": NAME,
+        "birth_date": BIRTH,
+        "case_number": CASE,
+        "level": 2,
+        "complaint_file_number": "StA 7 Js 1234/26",
+        "reason": "Bedrohung am 08.06.2026, Anzeige erstattet.",
+        "measures": [Measure.TWO_PERSONS, Measure.SECURITY],
+        "now": now,
+    }
     values.update(fields)
     created = services.create_entry(reg.keeper, **values)
     if approve:
@@ -70,7 +90,13 @@ def entry(reg: Register, *, approve: bool = True, now: datetime = NOW, **fields)
     return created
 
 
-def grant(reg: Register, user: User, *, until: date = date(2026, 12, 31), now: datetime = NOW,
-          by: User | None = None) -> AccessGrant:
+def grant(
+    reg: Register,
+    user: User,
+    *,
+    until: date = date(2026, 12, 31),
+    now: datetime = NOW,
+    by: User | None = None,
+) -> AccessGrant:
     requested = services.request_access(user, reason="Gespräche mit Kundschaft", until=until, now=now)
     return services.decide_access(requested, by or reg.org.users["admin"], approve=True, now=now)

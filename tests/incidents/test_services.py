@@ -46,8 +46,17 @@ def test_raw_rows_hold_no_plaintext_identifiers(reg, travel):
     created_report = report(reg)
     created_entry = entry(reg)
     services.lookup(reg.keeper, purpose="Termin am 09.06. um 10 Uhr", name=NAME, birth_date=BIRTH)
-    needles = ["müller", "mueller", "jürgen", "juergen", "1980-02-29", "29.02.1980", CASE.lower(),
-               "7 js 1234", "drohte"]
+    needles = [
+        "müller",
+        "mueller",
+        "jürgen",
+        "juergen",
+        "1980-02-29",
+        "29.02.1980",
+        CASE.lower(),
+        "7 js 1234",
+        "drohte",
+    ]
     tables = [Entry._meta.db_table, Report._meta.db_table, LogEntry._meta.db_table]
     with connection.cursor() as cursor:
         for table in tables:
@@ -74,7 +83,9 @@ def test_the_generated_key_file_is_private_and_reused(reg, settings):
 
 
 # --- reports ---------------------------------------------------------------------------------------
-def test_report_notifies_team_lead_and_keepers_without_narrative(reg, travel, django_capture_on_commit_callbacks):
+def test_report_notifies_team_lead_and_keepers_without_narrative(
+    reg, travel, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         created = report(reg, narrative="Geheimer Ablauf: Herr X schlug mit der Faust auf den Tisch.")
@@ -86,13 +97,16 @@ def test_report_notifies_team_lead_and_keepers_without_narrative(reg, travel, dj
     assert LogEntry.objects.filter(action=LogEntry.Action.REPORT_CREATED, report_id=created.pk).exists()
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"narrative": "   "}, "Bitte geben Sie was passiert ist an."),
-    ({"types": []}, "Bitte wählen Sie mindestens eine Art des Vorfalls."),
-    ({"complaint_file_number": ""}, "Bitte geben Sie das Aktenzeichen der Strafanzeige an."),
-    ({"occurred_at": at(2026, 6, 9, 10)}, "Der Zeitpunkt liegt in der Zukunft."),
-    ({"level": 4}, "Bitte wählen Sie eine Stufe von 0 bis 3."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"narrative": "   "}, "Bitte geben Sie was passiert ist an."),
+        ({"types": []}, "Bitte wählen Sie mindestens eine Art des Vorfalls."),
+        ({"complaint_file_number": ""}, "Bitte geben Sie das Aktenzeichen der Strafanzeige an."),
+        ({"occurred_at": at(2026, 6, 9, 10)}, "Der Zeitpunkt liegt in der Zukunft."),
+        ({"level": 4}, "Bitte wählen Sie eine Stufe von 0 bis 3."),
+    ],
+)
 def test_incomplete_reports_are_refused(reg, travel, fields, message):
     with pytest.raises(IncidentError) as info:
         report(reg, **fields)
@@ -124,7 +138,10 @@ def test_only_a_second_keeper_approves(reg, travel):
         with pytest.raises(IncidentError):
             services.approve_entry(pending, outsider)
     # pending entries answer no lookup
-    assert services.lookup(reg.keeper, purpose="Termin morgen 10 Uhr", name=NAME, birth_date=BIRTH).found is False
+    assert (
+        services.lookup(reg.keeper, purpose="Termin morgen 10 Uhr", name=NAME, birth_date=BIRTH).found
+        is False
+    )
     approved = services.approve_entry(pending, reg.keeper2)
     assert approved.status == Entry.Status.ACTIVE and approved.approved_by == reg.keeper2
     assert approved.expires_at == NOW + timedelta(days=730)
@@ -159,7 +176,9 @@ def test_access_is_approved_by_the_team_lead_for_a_limited_time(reg, travel):
     with pytest.raises(IncidentError):
         services.decide_access(requested, reg.org.users["other_teamlead"], approve=True)
     with pytest.raises(IncidentError, match="höchstens 365 Tage"):
-        services.decide_access(requested, reg.org.users["teamlead"], approve=True, valid_until=date(2027, 6, 9))
+        services.decide_access(
+            requested, reg.org.users["teamlead"], approve=True, valid_until=date(2027, 6, 9)
+        )
     approved = services.decide_access(requested, reg.org.users["teamlead"], approve=True, now=NOW)
     assert approved.valid_until == date(2027, 6, 1)
     with pytest.raises(IncidentError, match="höchstens 365 Tage"):
@@ -170,11 +189,14 @@ def test_lookup_answers_minimally_and_is_logged_without_plaintext(reg, travel):
     created = entry(reg, measures_note="Termin nur vormittags")
     worker = reg.org.users["caseworker"]
     grant(reg, worker)
-    hint = services.lookup(worker, purpose="Termin am 09.06. 10 Uhr, Raum 1.10", name="juergen mueller weiss",
-                           birth_date=BIRTH)
+    hint = services.lookup(
+        worker, purpose="Termin am 09.06. 10 Uhr, Raum 1.10", name="juergen mueller weiss", birth_date=BIRTH
+    )
     assert hint.found and hint.level == 2
-    assert hint.text == ("Hinweis vorhanden – Stufe 2 – empfohlene Maßnahmen: Gespräch nur zu zweit, "
-                         "Sicherheitsdienst informieren, Termin nur vormittags")
+    assert hint.text == (
+        "Hinweis vorhanden – Stufe 2 – empfohlene Maßnahmen: Gespräch nur zu zweit, "
+        "Sicherheitsdienst informieren, Termin nur vormittags"
+    )
     assert services.lookup(worker, purpose="Termin am 09.06. 11 Uhr", case_number="123-a-456789").found
     miss = services.lookup(worker, purpose="Termin am 09.06. 12 Uhr", name=NAME, birth_date=date(1981, 1, 1))
     assert not miss.found and miss.text == "kein Hinweis"
@@ -222,10 +244,22 @@ def test_conviction_keeps_the_entry(reg, travel):
 
 def test_correction_rehashes_and_is_logged_without_values(reg, travel):
     created = entry(reg)
-    services.correct_entry(created, reg.keeper2, name="Jürgen Müller", birth_date=BIRTH, case_number="",
-                           level=3, measures=["second_exit"], note="Schreibweise laut Ausweis")
-    assert services.lookup(reg.keeper, purpose="Termin am Dienstag", name="Juergen Mueller",
-                           birth_date=BIRTH).level == 3
+    services.correct_entry(
+        created,
+        reg.keeper2,
+        name="Jürgen Müller",
+        birth_date=BIRTH,
+        case_number="",
+        level=3,
+        measures=["second_exit"],
+        note="Schreibweise laut Ausweis",
+    )
+    assert (
+        services.lookup(
+            reg.keeper, purpose="Termin am Dienstag", name="Juergen Mueller", birth_date=BIRTH
+        ).level
+        == 3
+    )
     assert not services.lookup(reg.keeper, purpose="Termin am Dienstag", case_number=CASE).found
     row = LogEntry.objects.get(action=LogEntry.Action.ENTRY_CORRECTED)
     assert row.note.startswith("name, case_number, level, measures") and "Müller" not in row.note
@@ -289,8 +323,13 @@ def test_art15_export_has_everything_about_the_person_and_is_logged(reg, travel)
     services.lookup(reg.keeper, purpose="Termin am Dienstag", name=NAME, birth_date=BIRTH)
     with pytest.raises(IncidentError):
         services.export_person(reg.keeper, reg.org.authority, name=NAME, birth_date=BIRTH)
-    data = services.export_person(reg.org.users["dpo"], reg.org.authority, name="JUERGEN MUELLER WEISS",
-                                  birth_date=BIRTH, request_note="Antrag vom 01.06.2026")
+    data = services.export_person(
+        reg.org.users["dpo"],
+        reg.org.authority,
+        name="JUERGEN MUELLER WEISS",
+        birth_date=BIRTH,
+        request_note="Antrag vom 01.06.2026",
+    )
     assert [e["reference"] for e in data["entries"]] == [created.reference]
     assert data["entries"][0]["name"] == NAME and data["entries"][0]["case_number"] == CASE
     assert len(data["reports"]) == 1 and data["reports"][0]["person_name"] == NAME
@@ -305,7 +344,9 @@ def test_inspection_needs_a_reason_and_is_logged(reg, travel):
         services.log_inspection(reg.org.users["dpo"], created, "weil")
     with pytest.raises(IncidentError):
         services.log_inspection(reg.keeper, created, "Beschwerde der betroffenen Person vom 01.06.")
-    row = services.log_inspection(reg.org.users["dpo"], created, "Beschwerde der betroffenen Person vom 01.06.")
+    row = services.log_inspection(
+        reg.org.users["dpo"], created, "Beschwerde der betroffenen Person vom 01.06."
+    )
     assert row.action == "inspection" and row.report_id == created.pk
 
 
@@ -313,8 +354,7 @@ def test_monthly_statistics_are_anonymised(reg, travel):
     for day, level in [(1, 1), (2, 1), (3, 1), (4, 2), (5, 2), (6, 3)]:
         report(reg, level=level, occurred_at=at(2026, 5, day, 10), complaint_file_number="X 1")
     report(reg, level=1, occurred_at=at(2026, 6, 1, 0, 30))  # Berlin time: June, though UTC says May
-    report(reg, level=1, location=reg.org.second_location,
-           room=None, occurred_at=at(2026, 5, 7, 10))
+    report(reg, level=1, location=reg.org.second_location, room=None, occurred_at=at(2026, 5, 7, 10))
     rows = stats.monthly_counts_by_level([reg.org.location.pk], date(2026, 5, 1), date(2026, 6, 30))
     table = {(r["month"], r["level"]): r["count"] for r in rows}
     assert len(rows) == 8
@@ -322,7 +362,8 @@ def test_monthly_statistics_are_anonymised(reg, travel):
     assert table[(date(2026, 5, 1), 2)] is None  # 2 < 3: suppressed
     assert table[(date(2026, 5, 1), 3)] is None and table[(date(2026, 5, 1), 0)] == 0
     assert table[(date(2026, 6, 1), 1)] is None  # one report, counted in June
-    rows = stats.monthly_counts_by_level([reg.org.location.pk, reg.org.second_location.pk],
-                                         date(2026, 5, 1), date(2026, 5, 31), min_count=1)
+    rows = stats.monthly_counts_by_level(
+        [reg.org.location.pk, reg.org.second_location.pk], date(2026, 5, 1), date(2026, 5, 31), min_count=1
+    )
     assert {(r["level"], r["count"]) for r in rows} == {(0, 0), (1, 4), (2, 2), (3, 1)}
     assert set(rows[0]) == {"month", "level", "count"}
