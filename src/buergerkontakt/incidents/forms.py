@@ -61,7 +61,7 @@ def level_choices(allowed=tuple(Level.values)) -> list[tuple[int, str]]:
     return [
         (
             value,
-            format_html('{} – <span class="level-description">{}</span>', label, LEVEL_DESCRIPTIONS[value]),
+            format_html('{} <span class="level-description">{}</span>', label, LEVEL_DESCRIPTIONS[value]),
         )
         for value, label in Level.choices
         if value in allowed
