@@ -367,3 +367,10 @@ def test_monthly_statistics_are_anonymised(reg, travel):
     )
     assert {(r["level"], r["count"]) for r in rows} == {(0, 0), (1, 4), (2, 2), (3, 1)}
     assert set(rows[0]) == {"month", "level", "count"}
+
+
+def test_retention_task_is_scheduled_daily():
+    from buergerkontakt.core import scheduler
+
+    entry = scheduler.registered()[scheduler.task_name(purge_expired_task)]
+    assert entry.interval == 24 * 3600

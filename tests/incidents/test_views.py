@@ -518,3 +518,11 @@ def test_staff_navigation_shows_the_register(client, reg):
     assert reverse("incidents:new_report") in body and reverse("incidents:home") in body
     login(client, reg, "professional")
     assert reverse("incidents:home") not in client.get(reverse("directory:home")).content.decode()
+
+
+def test_report_form_in_english(client, reg):
+    login(client, reg, "caseworker")
+    body = client.get(reverse("incidents:new_report"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Report an incident" in body and "Armed attack or extreme situation" in body
+    assert "Level 2 – threat, coercion, physical violence" in body
+    client.get(reverse("incidents:new_report"), HTTP_ACCEPT_LANGUAGE="de")  # leave German active
