@@ -526,3 +526,32 @@ def test_report_form_in_english(client, reg):
     assert "Report an incident" in body and "Armed attack or extreme situation" in body
     assert "Level 2 – threat, coercion, physical violence" in body
     client.get(reverse("incidents:new_report"), HTTP_ACCEPT_LANGUAGE="de")  # leave German active
+
+
+def test_keeper_corrects_an_entry_and_the_log_keeps_no_values(client, reg):
+    login(client, reg, "register_keeper2")
+    url = reverse("incidents:correct", args=[reg.entry.pk])
+    page = client.get(url).content.decode()
+    assert f'value="{NAME}"' in page and 'value="1980-02-29"' in page
+    data = {
+        "name": "Jürgen Müller",
+        "birth_date": "1980-02-29",
+        "case_number": CASE,
+        "level": "3",
+        "measures": ["security"],
+        "measures_note": "",
+        "review_on": "2027-03-01",
+        "note": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["note"] == ["Bitte nennen Sie den Anlass der Berichtigung."]
+    assert 'value="Jürgen Müller"' in response.content.decode()
+    response = client.post(url, {**data, "note": "Schreibweise laut Ausweis"})
+    assert response.status_code == 302
+    corrected = Entry.objects.get(pk=reg.entry.pk)
+    assert (
+        corrected.name == "Jürgen Müller" and corrected.level == 3 and corrected.review_on == date(2027, 3, 1)
+    )
+    row = LogEntry.objects.get(action="entry_corrected")
+    assert "Müller" not in row.note and row.note.startswith("name, level, measures, review_on")
