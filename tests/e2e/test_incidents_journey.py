@@ -121,7 +121,7 @@ def test_keepers_create_and_approve_a_hint_and_the_case_worker_sees_it(live_url,
     )
     appointment = booking.confirm_booking(held, name="KURT  KRAWALL", case_number="jc 4711")
 
-    # --- the case worker sees the minimal hint on the appointment ---------------------------------------------
+    # --- the case worker sees the minimal hint on the appointment -----------------------------------------
     # (a second sign-in within the same 30-second TOTP step would reuse the code, which is refused)
     TOTPDevice.objects.filter(user=users["caseworker"]).update(last_t=-1)
     context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
