@@ -20,6 +20,11 @@ def _test_settings(settings, tmp_path):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     settings.SECURE_SSL_REDIRECT = False
     settings.PASSWORD_HASHERS = [FAST_HASHER]
+    yield
+    # A request in English must not leave English switched on for the next test.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

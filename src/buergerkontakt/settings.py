@@ -86,7 +86,8 @@ INSTALLED_APPS = [
     "buergerkontakt.walkin",
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
-    "buergerkontakt.reports",
+    "buergerkontakt.incidents",
+    "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 
 MIDDLEWARE = [
@@ -386,3 +387,32 @@ REPORTS_INCIDENT_MIN_COUNT = env_int("REPORTS_INCIDENT_MIN_COUNT", 3)
 REACHABILITY_PERIOD_DAYS = env_int("REACHABILITY_PERIOD_DAYS", 30)
 REACHABILITY_MIN_COUNT = env_int("REACHABILITY_MIN_COUNT", 10)
 REACHABILITY_CACHE_SECONDS = env_int("REACHABILITY_CACHE_SECONDS", 900)
+
+# --- Incident register (Vorfallmeldungen und Gefährdungshinweise) -------------------------------
+# Fernet key(s) for the personal identifiers and narratives at rest (urlsafe base64, 32 bytes;
+# several comma-separated: the first encrypts, all decrypt – key rotation). Empty: a key is
+# generated once into DATA_DIR/incident_keys.json (demo/dev only; back it up with the database).
+INCIDENT_ENCRYPTION_KEY = env("INCIDENT_ENCRYPTION_KEY")
+# HMAC key for the keyed hashes lookups match on (a separate secret; changing it makes every
+# existing hash unmatchable). Empty: generated into the same file as above.
+INCIDENT_HASH_KEY = env("INCIDENT_HASH_KEY")
+INCIDENT_KEY_FILE = Path(env("INCIDENT_KEY_FILE", str(DATA_DIR / "incident_keys.json")))
+# A register entry expires this many days after its approval (default two years).
+INCIDENT_ENTRY_RETENTION_DAYS = env_int("INCIDENT_ENTRY_RETENTION_DAYS", 730)
+# Default review date of a new entry, in days from its creation.
+INCIDENT_ENTRY_REVIEW_DAYS = env_int("INCIDENT_ENTRY_REVIEW_DAYS", 365)
+# A pending entry nobody approved is deleted after this many days.
+INCIDENT_PENDING_DAYS = env_int("INCIDENT_PENDING_DAYS", 30)
+# Incident reports are deleted this many days after the incident (default three years).
+INCIDENT_REPORT_RETENTION_DAYS = env_int("INCIDENT_REPORT_RETENTION_DAYS", 1095)
+# The register's log (lookups, hints, approvals, deletions, exports) is kept this many days.
+INCIDENT_LOG_RETENTION_DAYS = env_int("INCIDENT_LOG_RETENTION_DAYS", 1095)
+# Longest register access a team lead can grant, in days.
+INCIDENT_ACCESS_MAX_DAYS = env_int("INCIDENT_ACCESS_MAX_DAYS", 365)
+# Minimum length of the purpose stated for a lookup.
+INCIDENT_PURPOSE_MIN_LENGTH = env_int("INCIDENT_PURPOSE_MIN_LENGTH", 10)
+# Show the safety hint on appointments/callbacks that match an entry by name alone (they carry no
+# date of birth). Off: only a matching case number counts.
+INCIDENT_HINT_NAME_ONLY = env_bool("INCIDENT_HINT_NAME_ONLY", True)
+# Smallest count shown in incident statistics (smaller counts are suppressed).
+INCIDENT_STATS_MIN_COUNT = env_int("INCIDENT_STATS_MIN_COUNT", 3)

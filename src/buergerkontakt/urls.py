@@ -15,6 +15,7 @@ urlpatterns = [
     path("mitarbeiter/aufruf/", include("buergerkontakt.walkin.staff_urls")),
     path("mitarbeiter/rueckrufe/", include("buergerkontakt.callbacks.staff_urls")),
     path("mitarbeiter/berichte/", include("buergerkontakt.reports.staff_urls")),
+    path("mitarbeiter/vorfaelle/", include("buergerkontakt.incidents.urls")),
     path("wartenummer/", include("buergerkontakt.walkin.urls")),
     path("rueckruf/", include("buergerkontakt.callbacks.urls")),
     path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),

@@ -1,43 +1,46 @@
-"""Incidents per month by level come from the incident register's statistics function (built in
-another issue). With the register installed its counts are shown, suppressed ones as "< n"; without
-it the section says so."""
+"""Incidents per month by level on the dashboard come from the incident register's anonymised
+statistics: counts only, small counts suppressed as "< n", nothing about persons."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 import pytest
 
 from buergerkontakt.reports import queries
 from buergerkontakt.reports.kpis import Period
+from tests.incidents.builders import at, build_register, report
 
 pytestmark = pytest.mark.django_db
 
-PERIOD = Period(date(2026, 1, 1), date(2026, 6, 30))
+PERIOD = Period(date(2026, 3, 1), date(2026, 5, 31))
 
 
-def test_without_the_register_the_section_says_no_data_yet(org, monkeypatch):
-    monkeypatch.setitem(sys.modules, "buergerkontakt.incidents.stats", None)  # import fails
-    section = queries.incidents_section(queries.scope_for(org.users["admin"]), PERIOD)
-    assert section.empty_text == "Noch keine Daten aus dem Vorfallregister."
-    assert section.tables == [] and section.charts == []
-
-
-def test_with_the_register_counts_per_month_and_level(org, settings):
-    stats = pytest.importorskip("buergerkontakt.incidents.stats")
+def test_counts_per_month_and_level_with_small_counts_suppressed(org, settings):
     settings.REPORTS_INCIDENT_MIN_COUNT = 3
-    scope = queries.scope_for(org.users["teamlead"])
-    expected = stats.monthly_counts_by_level(
-        sorted(scope.location_ids), PERIOD.first, PERIOD.last, min_count=3
-    )
-    section = queries.incidents_section(scope, PERIOD)
+    reg = build_register(org)
+    for day in (2, 9, 16, 23):
+        report(reg, level=2, now=at(2026, 3, day, 10))
+    report(reg, level=3, now=at(2026, 4, 14, 10))
+    report(reg, level=2, now=at(2026, 6, 2, 10))  # outside the period
+
+    section = queries.incidents_section(queries.scope_for(org.users["teamlead"]), PERIOD)
     table = section.table("vorfaelle")
-    assert table is not None
-    cells = {
-        (r["month"], c.key): r[c.key] for r in table.rows for c in table.columns if c.key.startswith("level_")
-    }
-    for item in expected:
-        shown = cells[(item["month"], f"level_{item['level']}")]
-        assert shown == (item["count"] if item["count"] is not None else "< 3")
-    assert not section.empty_text
+    cells = {(r["label"], c.key): r[c.key] for r in table.rows for c in table.columns if c.key != "label"}
+    march, april, may = (r["label"] for r in table.rows)
+    assert cells[(march, "level_2")] == 4
+    assert cells[(april, "level_3")] == "< 3"  # one incident: not shown as a number
+    assert cells[(may, "level_2")] == 0 and cells[(april, "level_2")] == 0
+    text = str(table.rows) + str(section.intro)
+    assert "Müller" not in text and "drohte" not in text  # no person, no narrative
+    assert section.charts
+
+
+def test_another_authoritys_lead_sees_none_of_them(org):
+    reg = build_register(org)
+    for day in (2, 9, 16):
+        report(reg, level=2, now=at(2026, 3, day, 10))
+    section = queries.incidents_section(queries.scope_for(org.users["other_teamlead"]), PERIOD)
+    table = section.table("vorfaelle")
+    values = [value for row in table.rows for key, value in row.items() if key.startswith("level_")]
+    assert values and all(value == 0 for value in values)

@@ -29,6 +29,11 @@ CASEWORK = frozenset({"caseworker", "teamlead", "other_teamlead"})
 SECURITY = frozenset({"security"})
 LEADS = frozenset({"teamlead", "admin", "other_admin", "other_teamlead"})
 NOBODY = frozenset()  # signed links, codes and steps of the sign-in: refused without their token
+KEEPERS = frozenset({"register_keeper"})
+DPO = frozenset({"dpo"})
+# Pages of one register object: refused (403, never "not found") unless the object exists and the
+# user may see it – with the made-up ids here that is nobody; tests/incidents checks real objects.
+REGISTER_OBJECT = frozenset()
 
 EXPECTED: dict[str, frozenset[str]] = {
     "alarms:console": SECURITY,
@@ -92,6 +97,28 @@ EXPECTED: dict[str, frozenset[str]] = {
     "directory:responsibility": EVERYONE,
     "directory:service": EVERYONE,
     "directory:services": EVERYONE,
+    "incidents:access": STAFF,
+    "incidents:aftercare": REGISTER_OBJECT,
+    "incidents:approve": REGISTER_OBJECT,
+    "incidents:correct": REGISTER_OBJECT,
+    "incidents:decide": REGISTER_OBJECT,
+    "incidents:delete": REGISTER_OBJECT,
+    "incidents:entries": KEEPERS,
+    "incidents:entry": REGISTER_OBJECT,
+    "incidents:export": DPO,
+    "incidents:grants": LEADS,
+    "incidents:home": STAFF,
+    "incidents:inspect": REGISTER_OBJECT,
+    "incidents:log": DPO,
+    "incidents:lookup": KEEPERS,
+    "incidents:new_entry": KEEPERS,
+    "incidents:new_report": STAFF,
+    "incidents:outcome": REGISTER_OBJECT,
+    "incidents:reject": REGISTER_OBJECT,
+    "incidents:report": REGISTER_OBJECT,
+    "incidents:report_reviewed": REGISTER_OBJECT,
+    "incidents:reports": KEEPERS,
+    "incidents:revoke": REGISTER_OBJECT,
     "queue:display": EVERYONE,
     "queue:kiosk": EVERYONE,
     "queue:ticket": EVERYONE,

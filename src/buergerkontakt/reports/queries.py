@@ -14,7 +14,6 @@ Everybody else sees nothing (the views answer 403).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from buergerkontakt.core.models import Location, Role, Team, User
 from buergerkontakt.core.permissions import assignments
+from buergerkontakt.incidents.stats import monthly_counts_by_level
 
 from . import charts, kpis
 from .kpis import Column, Period, Table
@@ -683,15 +683,6 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
 
 
 # incidents ------------------------------------------------------------------------------------
-def incident_stats() -> Callable | None:
-    """``incidents.stats.monthly_counts_by_level`` if the incident register is installed."""
-    try:
-        from buergerkontakt.incidents import stats
-    except ImportError:
-        return None
-    return getattr(stats, "monthly_counts_by_level", None)
-
-
 def incidents_section(scope: ReportScope, period: Period) -> Section:
     section = Section("vorfaelle", _("Vorfälle nach Monat und Stufe (anonymisiert)"))
     min_count = settings.REPORTS_INCIDENT_MIN_COUNT
@@ -699,11 +690,9 @@ def incidents_section(scope: ReportScope, period: Period) -> Section:
         "Nur Anzahlen, keine Angaben zu Personen. Weniger als %(n)d Vorfälle werden als "
         "„< %(n)d“ ausgewiesen."
     ) % {"n": min_count}
-    function = incident_stats()
-    if function is None:
-        section.empty_text = _("Noch keine Daten aus dem Vorfallregister.")
-        return section
-    counts = function(sorted(scope.location_ids), period.first, period.last, min_count=min_count)
+    counts = monthly_counts_by_level(
+        sorted(scope.location_ids), period.first, period.last, min_count=min_count
+    )
     levels = sorted({item["level"] for item in counts}) or [1, 2, 3]
     months: dict[date, dict] = {}
     for item in counts:

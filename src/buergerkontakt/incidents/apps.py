@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "buergerkontakt.incidents"
+    label = "incidents"
+    verbose_name = _("Vorfälle und Gefährdungshinweise")
+
+    def ready(self) -> None:
+        from . import audit, demo, tasks  # noqa: F401  (audit registration, demo step, retention task)
