@@ -11,10 +11,12 @@ may probe over plain HTTP on the internal network.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.conf import settings
 from django.db import connections
+from django.db.utils import ConnectionHandler
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -24,19 +26,17 @@ logger = logging.getLogger(__name__)
 REDIS_TIMEOUT_SECONDS = 2
 
 
-def check_database(alias: str = "default") -> bool:
+def check_database(alias: str = "default", handler: ConnectionHandler = connections) -> bool:
     """``SELECT 1`` on the connection ``alias``; a broken connection is closed so the next try reconnects."""
-    connection = connections[alias]
+    connection = handler[alias]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone()[0] == 1
     except Exception:
         logger.warning("health: database %s unreachable", alias)
-        try:
+        with contextlib.suppress(Exception):  # closing a dead connection may fail too
             connection.close()
-        except Exception:  # noqa: S110 - closing a dead connection may fail too; the check already failed
-            pass
         return False
 
 
