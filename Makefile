@@ -10,14 +10,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium db run test test-fast lint fmt clean bench
+.PHONY: help install python-deps assets messages chromium nginx db run run-scaled test test-fast lint fmt clean bench
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
 	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
 	@echo "make lint  – ruff;  make test-fast – without browser journeys"
+	@echo "make run-scaled – nginx + 2 uvicorn workers + PostgreSQL + Redis (docs/operations.md)"
 
 var:
 	@mkdir -p var
@@ -45,6 +47,10 @@ install: python-deps assets messages
 chromium:
 	@test -x $(CHROMIUM) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Debian's nginx for the scale-out (tests/deploy, make run-scaled); never touches /etc/nginx's site.
+nginx:
+	@test -x $(NGINX) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
+
 db: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo
@@ -53,7 +59,10 @@ run: export SECURE_COOKIES ?= false
 run: db
 	$(MANAGE) run_platform
 
-test: install chromium
+run-scaled: install nginx
+	scripts/run-scaled.sh
+
+test: install chromium nginx
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; exit $$rc
 

@@ -285,8 +285,12 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The health check stays reachable over plain HTTP for load balancers on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind nginx: take the host name from X-Forwarded-Host (only if the proxy sets it itself).
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 # Content Security Policy (Django 6): no inline scripts or styles, nothing from other origins.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -4,9 +4,11 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from .api import api
+from .core.health import healthz
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
