@@ -97,6 +97,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "directory:responsibility": EVERYONE,
     "directory:service": EVERYONE,
     "directory:services": EVERYONE,
+    "healthz": EVERYONE,  # load balancers: no login, no personal data
     "incidents:access": STAFF,
     "incidents:aftercare": REGISTER_OBJECT,
     "incidents:approve": REGISTER_OBJECT,
