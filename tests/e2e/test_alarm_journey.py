@@ -44,6 +44,18 @@ def register_pc(page, live_url: str, room_label: str) -> None:
     expect(page.get_by_text("Dieser Arbeitsplatz ist registriert")).to_be_visible()
 
 
+def two_registered_pcs(page, new_context, errors, live_url: str):
+    """The trigger (room 1.10) on ``page`` and the neighbour (1.11) in a second browser context,
+    both signed in with their PCs registered; returns the neighbour's page once its alarm is ready."""
+    sign_in(page, live_url, "caseworker")
+    register_pc(page, live_url, "Jobcenter Mitte · 1. OG · 1.10")
+    other = open_page(new_context(), errors)
+    sign_in(other, live_url, "nachbarin")
+    register_pc(other, live_url, "Jobcenter Mitte · 1. OG · 1.11")
+    expect(alarm_bar(other)).to_have_attribute("data-state", READY, timeout=10_000)
+    return other
+
+
 def alarm_bar(page):
     return page.locator("[data-alarm-client]")
 
@@ -54,12 +66,7 @@ def test_neighbour_sees_banner_hears_siren_answers_and_trigger_sees_who_comes(
     org, trigger, neighbour = _people()
     errors = console_errors
 
-    sign_in(page, live_url, "caseworker")
-    register_pc(page, live_url, "Jobcenter Mitte · 1. OG · 1.10")
-    other = open_page(new_context(), errors)
-    sign_in(other, live_url, "nachbarin")
-    register_pc(other, live_url, "Jobcenter Mitte · 1. OG · 1.11")
-    expect(alarm_bar(other)).to_have_attribute("data-state", READY, timeout=10_000)
+    other = two_registered_pcs(page, new_context, errors, live_url)
     # The trigger's page learns that a recipient is online once it (re)connects.
     page.reload()
     expect(alarm_bar(page)).to_have_attribute("data-state", READY, timeout=10_000)
@@ -112,12 +119,7 @@ def test_clients_are_back_within_5_s_after_a_restart_and_show_every_active_alarm
     _org, trigger, neighbour = _people()
     errors = console_errors
 
-    sign_in(page, live_url, "caseworker")
-    register_pc(page, live_url, "Jobcenter Mitte · 1. OG · 1.10")
-    other = open_page(new_context(), errors)
-    sign_in(other, live_url, "nachbarin")
-    register_pc(other, live_url, "Jobcenter Mitte · 1. OG · 1.11")
-    expect(alarm_bar(other)).to_have_attribute("data-state", READY, timeout=10_000)
+    other = two_registered_pcs(page, new_context, errors, live_url)
 
     # Level 1 through the menu: the button works without the keyboard shortcut too.
     page.locator("summary.alarm-button").click()

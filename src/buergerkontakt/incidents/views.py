@@ -455,6 +455,11 @@ def access(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required(roles=queries.DECIDER_ROLES)
 def grants(request: HttpRequest) -> HttpResponse:
+    return _grants_page(request)
+
+
+def _grants_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+    """The team lead's list of access requests (open and decided), with a failed decision's form."""
     rows = queries.grants_to_decide(request.user)
     return _page(
         request,
@@ -465,7 +470,9 @@ def grants(request: HttpRequest) -> HttpResponse:
             "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
             "form": DecideForm(),
             "today": timezone.localdate(),
+            **extra,
         },
+        status=status,
     )
 
 
@@ -495,22 +502,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Die Entscheidung ist gespeichert."))
             return redirect("incidents:grants")
-    rows = queries.grants_to_decide(request.user)
-    return _page(
-        request,
-        "incidents/grants.html",
-        "grants",
-        {
-            "open": [g for g in rows if g.status == AccessGrant.Status.REQUESTED],
-            "decided": [g for g in rows if g.status != AccessGrant.Status.REQUESTED][:100],
-            "form": DecideForm(),
-            "failed_form": form,
-            "failed_pk": grant.pk,
-            "error": error,
-            "today": timezone.localdate(),
-        },
-        status=400,
-    )
+    return _grants_page(request, status=400, failed_form=form, failed_pk=grant.pk, error=error)
 
 
 @require_POST
