@@ -261,8 +261,7 @@ def drills(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_drill(request: HttpRequest, pk: int) -> Drill:
-    drill = get_object_or_404(queries.drills_for(request.user), pk=pk)
-    return drill
+    return get_object_or_404(queries.drills_for(request.user), pk=pk)
 
 
 @staff_required(roles=(Role.SECURITY,))

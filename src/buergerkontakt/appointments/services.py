@@ -738,8 +738,10 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _clean_details(*, name: str, email: str, phone: str, case_number: str, interpreter_language: str,
-                   wheelchair: bool, sign_language: bool, note: str) -> dict:
+def normalised_details(*, name: str, email: str, phone: str, case_number: str, interpreter_language: str,
+                       note: str, phone_label: str, error: type[Exception]) -> dict[str, str]:
+    """A person's details as a booking or a waitlist entry takes them: whitespace normalised, e-mail
+    lower-cased, lengths within ``FIELD_LIMITS``, a name given (else ``error`` with a German text)."""
     details = {
         "name": " ".join(str(name or "").split()),
         "email": str(email or "").strip().lower(),
@@ -748,15 +750,23 @@ def _clean_details(*, name: str, email: str, phone: str, case_number: str, inter
         "interpreter_language": str(interpreter_language or "").strip(),
         "note": str(note or "").strip(),
     }
-    labels = {"name": _("Name"), "email": _("E-Mail"), "phone": _("Telefon"),
+    labels = {"name": _("Name"), "email": _("E-Mail"), "phone": phone_label,
               "case_number": _("Aktenzeichen"), "interpreter_language": _("Dolmetscher für Sprache"),
               "note": _("Hinweis")}
     for field, limit in FIELD_LIMITS.items():
         if len(details[field]) > limit:
-            raise BookingError(_("Die Angabe „%(field)s“ ist zu lang (höchstens %(max)d Zeichen).")
-                               % {"field": labels[field], "max": limit})
+            raise error(_("Die Angabe „%(field)s“ ist zu lang (höchstens %(max)d Zeichen).")
+                        % {"field": labels[field], "max": limit})
     if not details["name"]:
-        raise BookingError(_("Bitte geben Sie Ihren Namen an."))
+        raise error(_("Bitte geben Sie Ihren Namen an."))
+    return details
+
+
+def _clean_details(*, name: str, email: str, phone: str, case_number: str, interpreter_language: str,
+                   wheelchair: bool, sign_language: bool, note: str) -> dict:
+    details = normalised_details(name=name, email=email, phone=phone, case_number=case_number,
+                                 interpreter_language=interpreter_language, note=note,
+                                 phone_label=_("Telefon"), error=BookingError)
     if details["email"]:
         try:
             validate_email(details["email"])

@@ -467,13 +467,7 @@ def request_access(user: User, *, reason: str, until: date, now: datetime | None
     if user.authority_id is None:
         raise IncidentError(_("Registerzugang gibt es nur für Mitarbeitende einer Behörde."), 403)
     reason = _clean(reason, "grant_reason", label=_("eine Begründung"), required=True)
-    if until is None or until <= today:
-        raise IncidentError(_("Bitte wählen Sie ein Datum in der Zukunft."))
-    if until > today + timedelta(days=settings.INCIDENT_ACCESS_MAX_DAYS):
-        raise IncidentError(
-            _("Registerzugang gibt es für höchstens %(days)d Tage.")
-            % {"days": settings.INCIDENT_ACCESS_MAX_DAYS}
-        )
+    _check_access_end(until, today)
     if AccessGrant.objects.filter(user=user, status=AccessGrant.Status.REQUESTED).exists():
         raise IncidentError(_("Sie haben bereits einen offenen Antrag."), 409)
     grant = AccessGrant.objects.create(
@@ -488,6 +482,17 @@ def request_access(user: User, *, reason: str, until: date, now: datetime | None
     )
     notifications.notify("access_requested", grant.pk)
     return grant
+
+
+def _check_access_end(until: date | None, today: date) -> None:
+    """Register access ends in the future and within ``INCIDENT_ACCESS_MAX_DAYS``."""
+    if until is None or until <= today:
+        raise IncidentError(_("Bitte wählen Sie ein Datum in der Zukunft."))
+    if until > today + timedelta(days=settings.INCIDENT_ACCESS_MAX_DAYS):
+        raise IncidentError(
+            _("Registerzugang gibt es für höchstens %(days)d Tage.")
+            % {"days": settings.INCIDENT_ACCESS_MAX_DAYS}
+        )
 
 
 @transaction.atomic
@@ -511,13 +516,7 @@ def decide_access(
         raise IncidentError(_("Über diesen Antrag ist bereits entschieden."), 409)
     if approve:
         valid_until = valid_until or grant.requested_until
-        if valid_until <= today:
-            raise IncidentError(_("Bitte wählen Sie ein Datum in der Zukunft."))
-        if valid_until > today + timedelta(days=settings.INCIDENT_ACCESS_MAX_DAYS):
-            raise IncidentError(
-                _("Registerzugang gibt es für höchstens %(days)d Tage.")
-                % {"days": settings.INCIDENT_ACCESS_MAX_DAYS}
-            )
+        _check_access_end(valid_until, today)
         grant.status, grant.valid_until = AccessGrant.Status.APPROVED, valid_until
     else:
         grant.status = AccessGrant.Status.REJECTED

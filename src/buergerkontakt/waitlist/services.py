@@ -136,23 +136,9 @@ def _location_ids(items: Iterable[Location | int]) -> list[int]:
 
 def _clean_details(*, name: str, email: str, phone: str, case_number: str, interpreter_language: str,
                    note: str) -> dict[str, str]:
-    details = {
-        "name": " ".join(str(name or "").split()),
-        "email": str(email or "").strip().lower(),
-        "phone": str(phone or "").strip(),
-        "case_number": str(case_number or "").strip(),
-        "interpreter_language": str(interpreter_language or "").strip(),
-        "note": str(note or "").strip(),
-    }
-    labels = {"name": _("Name"), "email": _("E-Mail"), "phone": _("Mobilnummer"),
-              "case_number": _("Aktenzeichen"), "interpreter_language": _("Dolmetscher für Sprache"),
-              "note": _("Hinweis")}
-    for field, limit in FIELD_LIMITS.items():
-        if len(details[field]) > limit:
-            raise WaitlistError(_("Die Angabe „%(field)s“ ist zu lang (höchstens %(max)d Zeichen).")
-                                % {"field": labels[field], "max": limit})
-    if not details["name"]:
-        raise WaitlistError(_("Bitte geben Sie Ihren Namen an."))
+    details = booking.normalised_details(name=name, email=email, phone=phone, case_number=case_number,
+                                         interpreter_language=interpreter_language, note=note,
+                                         phone_label=_("Mobilnummer"), error=WaitlistError)
     if not details["email"]:
         raise WaitlistError(_("Bitte geben Sie Ihre E-Mail-Adresse an. An sie schicken wir die "
                               "Terminangebote."))
