@@ -62,9 +62,15 @@ run: db
 run-scaled: install nginx
 	scripts/run-scaled.sh
 
+# Every process of the run logs JSON lines into TEST_LOG; afterwards no demo or test person's name,
+# e-mail address or phone number may be in it (scripts/check_logs.py).
+TEST_LOG := $(CURDIR)/var/test-logs/pytest.log
 test: install chromium nginx
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; exit $$rc
+	@mkdir -p $(dir $(TEST_LOG)) && rm -f $(TEST_LOG); \
+	  LOG_FILE=$(TEST_LOG) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; \
+	  if [ $$rc -eq 0 ]; then $(PY) scripts/check_logs.py --min-lines=$(if $(PYTEST_ARGS),1,1000) $(TEST_LOG) || rc=1; fi; \
+	  exit $$rc
 
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q $(PYTEST_ARGS)

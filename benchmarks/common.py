@@ -41,6 +41,7 @@ SERVER_ENV = {
     "RATE_BOOKING_PER_IP": "0",  # benchmark only: all load comes from 127.0.0.1
     "RATE_BOOKING_PER_PERSON": "0",
     "RATE_LOOKUP_PER_IP": "0",
+    "RATE_PUBLIC_WRITE_PER_IP": "0",
     "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "LOG_LEVEL": "ERROR",  # 4xx answers are logged as warnings by django.request; 5xx still show

@@ -31,7 +31,6 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     sendfile on;
-    access_log {run_dir}/access.log;
     client_body_temp_path {run_dir}/tmp/client_body;
     proxy_temp_path {run_dir}/tmp/proxy;
     fastcgi_temp_path {run_dir}/tmp/fastcgi;
@@ -43,13 +42,15 @@ http {{
 
 
 def render_site(*, upstreams: list[str], static_root: str, listen: str = "80",
-                server_name: str = "_", expose_upstream: bool = False) -> str:
+                server_name: str = "_", expose_upstream: bool = False,
+                access_log: str = "/var/log/nginx/buergerkontakt.access.log") -> str:
     servers = "\n".join(f"    server {address} max_fails=1 fail_timeout=10s;" for address in upstreams)
     # Only for local runs and tests: which worker answered (never expose this on the internet).
     extra = "        add_header X-BK-Upstream $upstream_addr always;" if expose_upstream else ""
     text = TEMPLATE.read_text()
     for name, value in {"upstream_servers": servers, "static_root": static_root.rstrip("/"),
-                        "listen": listen, "server_name": server_name, "extra": extra}.items():
+                        "listen": listen, "server_name": server_name, "extra": extra,
+                        "access_log": access_log}.items():
         text = text.replace("{{" + name + "}}", value)
     if "{{" in text:
         raise ValueError("unrendered placeholder in the nginx template")
@@ -79,9 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expose-upstream", action="store_true",
                         help="add an X-BK-Upstream response header (local runs and tests only)")
     parser.add_argument("--run-dir", help="write a self-contained nginx.conf + site into this directory")
+    parser.add_argument("--access-log", help="access log file (default: /var/log/nginx/…, with --run-dir "
+                        "DIR/access.log)")
     args = parser.parse_args(argv)
+    access_log = args.access_log or (str(Path(args.run_dir).resolve() / "access.log") if args.run_dir
+                                     else "/var/log/nginx/buergerkontakt.access.log")
     site = render_site(upstreams=args.upstream, static_root=args.static_root, listen=args.listen,
-                       server_name=args.server_name, expose_upstream=args.expose_upstream)
+                       server_name=args.server_name, expose_upstream=args.expose_upstream,
+                       access_log=access_log)
     if args.run_dir:
         print(write_run_dir(Path(args.run_dir), site))
     else:

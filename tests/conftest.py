@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -20,6 +21,8 @@ def _test_settings(settings, tmp_path):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     settings.SECURE_SSL_REDIRECT = False
     settings.PASSWORD_HASHERS = [FAST_HASHER]
+    # Rate-limit counters of one test never count for the next (all tests come from 127.0.0.1).
+    settings.RATE_LIMIT_NAMESPACE = f"{uuid.uuid4().hex[:12]}:"
     yield
     # A request in English must not leave English switched on for the next test.
     from django.utils import translation

@@ -49,6 +49,9 @@ class LiveServer:
             BK_MAIL_DIR=str(self.mail_dir),
             EMAIL_FILE_PATH=str(self.mail_dir),
             AXES_ENABLED="false",
+            # One server serves a whole module's journeys from 127.0.0.1; the limit itself is
+            # tested in tests/security/test_public_writes.py.
+            RATE_PUBLIC_WRITE_PER_IP="5000",
             PASSWORD_HASHERS="django.contrib.auth.hashers.MD5PasswordHasher",
         )
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

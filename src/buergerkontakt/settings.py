@@ -14,6 +14,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from buergerkontakt.core import logs
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "buergerkontakt.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "buergerkontakt.core.ratelimit.PublicWriteLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -306,19 +310,14 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- Logging: no personal data; request paths only, never bodies or query strings ----------
+# --- Logging: structlog, no personal data (core/logs.py) ---------------------------------------
+# LOG_FORMAT=json for a log collector; LOG_FILE adds JSON lines in a file. Access lines carry the
+# URL pattern, never the path or query string (codes, secrets, e-mail addresses).
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+LOG_FORMAT = env("LOG_FORMAT", "console")
+LOG_FILE = env("LOG_FILE")
+LOGGING = logs.logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT, file=LOG_FILE)
+logs.configure_structlog()
 
 # --- Proof of work against bots (ALTCHA, self-hosted) -----------------------------------------
 ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
@@ -335,7 +334,14 @@ RATE_LIMITS = {
                        env_int("RATE_BOOKING_PER_PERSON_SECONDS", 3600)),
     # look-ups of a booking code (guessing protection)
     "lookup_ip": (env_int("RATE_LOOKUP_PER_IP", 30), env_int("RATE_LOOKUP_PER_IP_SECONDS", 600)),
+    # every write of a visitor who is not signed in (forms and API), per client address
+    "public_write_ip": (env_int("RATE_PUBLIC_WRITE_PER_IP", 120),
+                        env_int("RATE_PUBLIC_WRITE_PER_IP_SECONDS", 600)),
+    # tickets and check-ins per kiosk in the waiting area
+    "kiosk_screen": (env_int("RATE_KIOSK_PER_SCREEN", 300), env_int("RATE_KIOSK_PER_SCREEN_SECONDS", 3600)),
 }
+# Part of every counter's key; the tests give each test its own (fresh counters without a flush).
+RATE_LIMIT_NAMESPACE = ""
 
 # --- SMS gateway ------------------------------------------------------------------------------
 # "log" (demo: writes a masked line to the log and the message to DATA_DIR/sms) or "http".

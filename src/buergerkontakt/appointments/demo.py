@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Location, Role, RoleAssignment
+from buergerkontakt.demo_people import DEMO_CITIZENS
 from buergerkontakt.directory.models import Service
 
 from . import engine, services
@@ -16,8 +17,7 @@ from .exceptions import BookingError
 from .models import Appointment, Quota, Schedule, ServiceGroup
 
 MON_FRI = range(0, 5)
-DEMO_NAMES = ["Aylin Demir", "Jonas Becker", "Marta Nowak", "Samir Haddad", "Lea Schubert", "Olena Kovalenko",
-              "Peter Krause", "Fatma Yılmaz", "Hannah Vogel", "Dmitri Iwanow", "Chiara Rossi", "Tim Berger"]
+DEMO_NAMES = list(DEMO_CITIZENS)
 
 
 def _group(authority: Authority, slug: str, name: str, service_slugs: list[str], **fields) -> ServiceGroup:

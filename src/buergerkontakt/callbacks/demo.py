@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Team, User
+from buergerkontakt.demo_people import DEMO_CALLER
 from buergerkontakt.directory.models import ResponsibilityRule, Service
 
 from . import services
@@ -84,7 +85,7 @@ def _tickets(jc: Authority) -> None:
     team2 = Team.objects.get(slug="jc-leistung-2")
     windows = services.callback_windows(team2, now=now)
     if windows:
-        services.create_ticket(jc, caller_name="Nina Nowak", phone="0151 20000013",
+        services.create_ticket(jc, caller_name=DEMO_CALLER, phone="0151 20000013",
                                topic="Antrag auf Erstausstattung", team=team2,
                                window=windows[min(2, len(windows) - 1)], channel="online", now=now)
     for topic in ("Öffnungszeiten", "Antragsformular zugeschickt", "Adresse der Geschäftsstelle Nord"):

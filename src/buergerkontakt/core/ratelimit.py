@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import time
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 
 def client_ip(request) -> str:
@@ -33,7 +36,8 @@ def client_ip(request) -> str:
 
 def _key(scope: str, subject: str, window: int) -> str:
     digest = hashlib.blake2b(f"{settings.SECRET_KEY}:{scope}:{subject}".encode(), digest_size=12).hexdigest()
-    return f"rl:{scope}:{digest}:{window}"
+    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
+    return f"rl:{namespace}{scope}:{digest}:{window}"
 
 
 def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
@@ -60,3 +64,72 @@ def rule(name: str) -> tuple[int, int]:
 def allow(name: str, subject: str) -> bool:
     limit, period = rule(name)
     return hit(name, subject, limit=limit, period_seconds=period)
+
+
+# --- Every public write (SPEC §8) -------------------------------------------------------------
+# Besides the rules of the individual forms above, every POST/PUT/PATCH/DELETE of a visitor who is
+# not signed in counts against one rule per client address ("public_write_ip"), whatever page or
+# API operation it goes to. Exceptions, each with its own protection:
+#   * the sign-in steps: django-axes locks out after failed attempts (by account and address), and
+#     a whole office signs in from one address at 8:00;
+#   * kiosks in the waiting area issue tickets for everybody in the office: counted per kiosk
+#     (its secret key in the URL), rule "kiosk_screen";
+#   * partner systems with an API key (X-API-Key): authenticated, each key can be revoked.
+SIGN_IN_VIEWS = frozenset({"core:login", "core:login_code", "core:login_enrol", "core:login_recovery",
+                           "core:logout"})
+PER_KIOSK_VIEWS = {"queue:kiosk": "key"}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def public_write_rule(request, user) -> tuple[str, str] | None:
+    """(rule, subject) an unsafe request of ``user`` counts against, or None if none applies."""
+    if request.method not in UNSAFE_METHODS or request.headers.get("X-API-Key"):
+        return None
+    if user.is_authenticated:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return "public_write_ip", client_ip(request)
+    if match.view_name in SIGN_IN_VIEWS:
+        return None
+    if match.view_name in PER_KIOSK_VIEWS:
+        return "kiosk_screen", str(match.kwargs.get(PER_KIOSK_VIEWS[match.view_name], ""))
+    return "public_write_ip", client_ip(request)
+
+
+def _too_many(request):
+    from .views import error_response
+
+    return error_response(request, 429, _("Zu viele Anfragen"),
+                          _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten "
+                            "erneut."))
+
+
+class PublicWriteLimitMiddleware:
+    """Answers 429 with a German message once a visitor's public writes exceed their rule. Safe
+    requests pass straight through, without a thread switch in either mode."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        if request.method in UNSAFE_METHODS:
+            chosen = public_write_rule(request, request.user)
+            if chosen is not None and not allow(*chosen):
+                return _too_many(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request):
+        if request.method in UNSAFE_METHODS:
+            chosen = public_write_rule(request, await request.auser())
+            if chosen is not None and not allow(*chosen):
+                return await sync_to_async(_too_many)(request)
+        return await self.get_response(request)

@@ -15,29 +15,29 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
 
-def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+def error_response(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": text}, status=status)
     return render(request, "error.html", {"title": title, "text": text, "status": status}, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, _("Ungültige Anfrage"),
+    return error_response(request, 400, _("Ungültige Anfrage"),
                   _("Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingabe."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, _("Kein Zugriff"),
+    return error_response(request, 403, _("Kein Zugriff"),
                   _("Sie haben keine Berechtigung, diese Seite aufzurufen."))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, _("Seite nicht gefunden"),
+    return error_response(request, 404, _("Seite nicht gefunden"),
                   _("Die aufgerufene Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, _("Technischer Fehler"),
+    return error_response(request, 500, _("Technischer Fehler"),
                   _("Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Location, User
+from buergerkontakt.demo_people import DEMO_REGISTER_SUBJECT
 
 from . import services
 from .models import IncidentType, Measure, Report
@@ -110,7 +111,7 @@ def _entries(jc: Authority, now) -> None:
     services.create_entry(
         keeper2,
         authority=jc,
-        name="Dieter Drohmann",
+        name=DEMO_REGISTER_SUBJECT,
         birth_date=date(1968, 11, 2),
         level=3,
         complaint_file_number="StA Musterstadt 3 Js 777/26",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from buergerkontakt.core.demo import demo_step
+from buergerkontakt.demo_people import DEMO_WAITING
 from buergerkontakt.directory.models import Service
 
 from .models import Entry
@@ -27,7 +28,7 @@ def waitlist_demo() -> None:
     entry = Entry.objects.create(
         authority=service.authority, date_from=today + timedelta(days=1),
         date_until=today + timedelta(days=28),
-        deadline=today + timedelta(days=21), mornings=True, afternoons=False, name="Petra Wartemann",
+        deadline=today + timedelta(days=21), mornings=True, afternoons=False, name=DEMO_WAITING,
         email=DEMO_EMAIL, note="Personalausweis läuft bald ab.",
     )
     entry.services.add(service)
