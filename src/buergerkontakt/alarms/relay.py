@@ -111,6 +111,24 @@ class Relay:
         return started
 
     # --- the listener ---------------------------------------------------------------------------------
+    def is_listening_here(self, layer) -> bool:
+        """Whether this process's listener runs, joined, on the current event loop and layer."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return (
+            self.task is not None
+            and not self.task.done()
+            and self.task.get_loop() is loop
+            and self.layer is layer
+            and self.ready is not None
+            and self.ready.done()
+            and not self.ready.cancelled()
+            and not self.ready.exception()
+            and self.channel is not None
+        )
+
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         layer = get_channel_layer()
@@ -154,8 +172,8 @@ class Relay:
                     with contextlib.suppress(Exception):
                         await layer.group_add(GROUP, channel)
                     continue
-                if message.get("type") != MESSAGE_TYPE:
-                    continue
+                if message.get("type") != MESSAGE_TYPE or message.get("origin") == channel:
+                    continue  # not ours, or already written here by ``publish``
                 try:
                     self.deliver(message)
                 except Exception:
@@ -176,12 +194,19 @@ relay = Relay()
 
 
 async def publish(batches: list[dict]) -> None:
-    """Send one relay message to every server process; one failed send is retried once."""
+    """Send one relay message to every server process; one failed send is retried once.
+
+    Pushed from this process's own event loop (an alarm raised over a connection here), the
+    connections of this process get it at once, without the round trip through the channel layer;
+    the message carries this listener's mark, so that it is not written twice here."""
     batches = [b for b in batches if b["users"] or b["security"]]
     if not batches:
         return
     layer = get_channel_layer()
     message = {"type": MESSAGE_TYPE, "batches": batches}
+    if relay.is_listening_here(layer):
+        relay.deliver(message)
+        message["origin"] = relay.channel
     try:
         await layer.group_send(GROUP, message)
     except Exception:
