@@ -71,10 +71,14 @@ class AlarmConsumer(LiveConsumer):
         # Registered before the active alarms are read: an alarm committed in between is pushed
         # (and held in ``pending`` until the hello has gone out), never lost.
         await relay.attach(self, user_address(self.user.pk))
-        token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
-        self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
-        hello = await database_sync_to_async(_hello)(self.user, self.workstation)
-        await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
+        try:
+            token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
+            self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
+            hello = await database_sync_to_async(_hello)(self.user, self.workstation)
+            await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
+        except BaseException:  # no disconnect follows a failed connect: leave the registry now
+            relay.detach(self)
+            raise
         await self.accept()
         if self.workstation:
             await database_sync_to_async(services.connected)(self.workstation.pk, self.user)
