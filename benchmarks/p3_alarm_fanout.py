@@ -371,7 +371,7 @@ def serve(port: int) -> None:
             layer["capacity"] = int(os.environ["BENCH_REDIS_CAPACITY"])
 
     server.run("buergerkontakt.asgi:application", host="127.0.0.1", port=port, log_level="warning",
-               access_log=False, lifespan="off", ws="websockets", backlog=4096)
+               access_log=False, lifespan="off", ws="websockets-sansio", backlog=4096)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -76,7 +76,8 @@ trap stop INT TERM EXIT
 for port in "${ports[@]}"; do
   # --proxy-headers: the client address and scheme come from nginx (trusted from 127.0.0.1 only).
   "$PY" -m uvicorn buergerkontakt.asgi:application --host 127.0.0.1 --port "$port" \
-    --proxy-headers --forwarded-allow-ips 127.0.0.1 --lifespan off --log-level warning --no-access-log &
+    --proxy-headers --forwarded-allow-ips 127.0.0.1 --lifespan off --log-level warning --no-access-log \
+    --ws websockets-sansio &
   pids+=($!)
 done
 "$PY" manage.py db_worker & pids+=($!)

@@ -159,6 +159,7 @@ def test_heartbeat_keeps_a_registered_workstation_online(people, settings):
         await consumers.heartbeats.drain()  # heartbeats are written in batches, within a second
         assert (await db(Workstation.objects.get)(pk=workstation.pk)).last_seen_at > connected_at
         await t.disconnect()
+        await consumers.closings.drain()  # closed connections are counted down in batches too
 
     run_async(scenario)
     workstation.refresh_from_db()

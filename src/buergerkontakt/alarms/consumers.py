@@ -9,6 +9,7 @@ alarms over the same connection, and heartbeats (``ping``) so the security conso
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -20,7 +21,9 @@ from buergerkontakt.core.permissions import is_staff_member
 
 from . import queries, services
 from .batching import Batcher
-from .live import security_group, user_group
+from .relay import relay, security_address, user_address
+
+log = logging.getLogger(__name__)
 
 DEVICE_COOKIE = "bk_workstation"
 FORBIDDEN = 4403
@@ -29,6 +32,9 @@ FORBIDDEN = 4403
 RECEIPT_DELAY, HEARTBEAT_DELAY = 0.05, 1.0
 receipts = Batcher(services.confirm_receipts, RECEIPT_DELAY)
 heartbeats = Batcher(lambda items: services.heartbeats(items.keys()), HEARTBEAT_DELAY)
+# A thousand pages closing at once (a restart, the end of the day) must not queue a thousand writes
+# in front of the next alarm: connection counts go down in batches too.
+closings = Batcher(services.disconnected_many, RECEIPT_DELAY)
 
 
 def _allowed(scope) -> bool:
@@ -53,24 +59,52 @@ def _hello(user, workstation) -> dict:
 
 
 class AlarmConsumer(LiveConsumer):
+    # Pushes come through this process's relay (relay.py), not through a channel of each connection.
+    channel_layer_alias = None
+
     async def connect(self):
+        self.accepted, self.pending = False, []
         if not await database_sync_to_async(_allowed)(self.scope):
             await self.close(code=FORBIDDEN)
             return
         self.user = self.scope["user"]
-        token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
-        self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
-        hello = await database_sync_to_async(_hello)(self.user, self.workstation)
-        await self.join(user_group(self.user.pk), *(security_group(pk) for pk in hello["security_locations"]))
+        # Registered before the active alarms are read: an alarm committed in between is pushed
+        # (and held in ``pending`` until the hello has gone out), never lost.
+        await relay.attach(self, user_address(self.user.pk))
+        try:
+            token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
+            self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
+            hello = await database_sync_to_async(_hello)(self.user, self.workstation)
+            await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
+        except BaseException:  # no disconnect follows a failed connect: leave the registry now
+            relay.detach(self)
+            raise
         await self.accept()
         if self.workstation:
             await database_sync_to_async(services.connected)(self.workstation.pk, self.user)
         await self.send_json(hello)
+        while self.pending:  # in order; anything arriving meanwhile is appended and sent here too
+            await self._send_text(self.pending.pop(0))
+        self.accepted = True
 
     async def disconnect(self, code):
+        relay.detach(self)
         await super().disconnect(code)
         if getattr(self, "workstation", None):
-            await database_sync_to_async(services.disconnected)(self.workstation.pk)
+            closings.add(object(), self.workstation.pk)
+
+    async def relay_send(self, text: str) -> None:
+        """An event pushed through the relay, already encoded."""
+        if not self.accepted:
+            self.pending.append(text)
+            return
+        await self._send_text(text)
+
+    async def _send_text(self, text: str) -> None:
+        try:
+            await self.send(text_data=text)
+        except Exception:  # the socket is going away; its disconnect cleans up
+            log.debug("alarm push to a closing connection failed", exc_info=True)
 
     # --- from the client --------------------------------------------------------------------------------
     async def on_ping(self) -> None:
@@ -108,32 +142,6 @@ class AlarmConsumer(LiveConsumer):
             await self.send_json({"event": "error", "message": exc.message})
         except (KeyError, TypeError, ValueError):
             await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
-
-    # --- from the server ---------------------------------------------------------------------------------
-    async def alarm_raised(self, message):
-        alarm = message["alarm"]
-        await self.send_json(
-            {
-                "event": "alarm",
-                "alarm": alarm,
-                "role": message["role"],
-                "instruction": queries.instruction(alarm["level"], message["role"], alarm["room"]),
-            }
-        )
-
-    async def alarm_responses(self, message):
-        await self.send_json(
-            {"event": "responses", "alarm": message["alarm"], "responders": message["responders"]}
-        )
-
-    async def alarm_ended(self, message):
-        await self.send_json({"event": "ended", "alarm": message["alarm"], "status": message["status"]})
-
-    async def alarm_nobody(self, message):
-        await self.send_json({"event": "nobody", "alarm": message["alarm"]})
-
-    async def alarm_changed(self, message):
-        await self.send_json({"event": "console", "alarm": message["alarm"]})
 
 
 async def watch(alarm_id: int) -> None:

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         self.banner(f"http://{host}:{port}")
         try:
             uvicorn.run("buergerkontakt.asgi:application", host=host, port=port, workers=workers,
-                        log_level="warning", access_log=False, lifespan="off")
+                        log_level="warning", access_log=False, lifespan="off", ws="websockets-sansio")
         finally:
             for child in children:
                 child.send_signal(signal.SIGTERM)
