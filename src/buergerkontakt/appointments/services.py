@@ -453,15 +453,95 @@ class DayAvailability:
     first_start: datetime
 
 
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def _epoch_sql(column: str) -> str:
+    """SQL for the whole seconds since 1970 (UTC) of a datetime column, as an integer."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _utc_offsets(low: datetime, high: datetime) -> list[tuple[int, int]]:
+    """[(from epoch, UTC offset in seconds)] of the local zone between ``low`` and ``high``: the
+    offset at ``low`` and each change (DST) after it, found by bisection per local day."""
+    tz = local_zone()
+
+    def offset(moment: int) -> int:
+        return int(datetime.fromtimestamp(moment, tz).utcoffset().total_seconds())
+
+    begin, end = int(low.timestamp()), int(high.timestamp())
+    changes = [(begin, offset(begin))]
+    probe = begin
+    while probe < end:
+        following = min(probe + 86400, end)
+        if offset(following) != changes[-1][1]:
+            lo, hi = probe, following  # offset(lo) is the old one, offset(hi) the new one
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(mid) == changes[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append((hi, offset(hi)))
+        probe = following
+    return changes
+
+
+def _local_day_sql(epoch: str, offsets: list[tuple[int, int]]) -> str:
+    """SQL for the local day number (days since 1970-01-01 in the local zone) of ``epoch``: integer
+    arithmetic with the zone's offsets (a CASE over the DST changes in the range), the same on
+    SQLite and PostgreSQL. The numbers are our own integers, not user input."""
+    if len(offsets) == 1:
+        shift = str(int(offsets[0][1]))
+    else:
+        cases = " ".join(f"WHEN {epoch} < {int(since)} THEN {int(before)}"
+                         for (since, _), (_, before) in zip(offsets[1:], offsets, strict=False))
+        shift = f"CASE {cases} ELSE {int(offsets[-1][1])} END"
+    return f"(({epoch} + {shift}) / 86400)"
+
+
+def _scope_sql(owners: dict[int, ServiceGroup], location_id: int | None) -> tuple[str, list[int]]:
+    """WHERE part (and parameters) for the slot rows of the owning group at each location."""
+    qn = connection.ops.quote_name
+    if location_id is not None:
+        return f"{qn('group_id')} = %s AND {qn('location_id')} = %s", [owners[location_id].pk, location_id]
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for loc_id, group in owners.items():
+        by_group[group.pk].append(loc_id)
+    if len(by_group) == 1:
+        # Rows at locations the group no longer serves are skipped in Python (cheaper than IN).
+        return f"{qn('group_id')} = %s", [next(iter(by_group))]
+    parts, params = [], []
+    for group_id, loc_ids in sorted(by_group.items()):
+        marks = ", ".join(["%s"] * len(loc_ids))
+        parts.append(f"({qn('group_id')} = %s AND {qn('location_id')} IN ({marks}))")
+        params += [group_id, *sorted(loc_ids)]
+    return "(" + " OR ".join(parts) + ")", params
+
+
 def availability(services: Iterable[Service | int], from_date: date, days: int,
                  location: Location | int | None = None, quota: str = Quota.ONLINE,
                  now: datetime | None = None) -> list[DayAvailability]:
     """Free start times per location and day, for "frühester Termin überall" and a day picker.
 
-    Sorted by day, then earliest start. Days without a free start are left out. One query fetches
-    the free units of the whole range (only the columns needed); a linear pass per location and day
-    then finds the runs of k consecutive units. A second, tiny query (served by partial indexes)
-    finds capacity of due appointments, which counts as free.
+    Sorted by day, then earliest start. Days without a free start are left out.
+
+    One query over the free units of the range (an index range scan over ``(group, start)`` or
+    ``(group, location, start)``), with starts as integers (seconds since 1970) and the local day
+    computed in the database; no datetimes are built except for the first start of each day:
+
+    * k = 1 (the services fit into one unit – the common case): the database counts the free,
+      future units per location, local day and kind (same-day only or regular) – a few hundred
+      rows instead of one per free unit;
+    * k > 1: the free units in order, as integers, and a linear pass per location and day that
+      finds the runs of k contiguous units (each unit starts where the previous ends; a chain
+      never runs across a drop in capacity, ADR 0002).
+
+    A second, tiny query (served by partial indexes) finds capacity held by due appointments,
+    which counts as free. ``tests/appointments/test_availability_reference.py`` compares the
+    result with a straightforward implementation on both database engines.
     """
     _check_quota(quota)
     now = _now(now)
@@ -481,66 +561,95 @@ def availability(services: Iterable[Service | int], from_date: date, days: int,
         return []
     low, high = engine.day_start(lower), engine.day_start(upper + timedelta(days=1))
     used, capacity = _used_field(quota), _capacity_field(quota)
-
-    slots = Slot.objects.filter(start__gte=low, start__lt=high, **{f"{used}__lt": F(capacity)})
-    if location_id is not None:
-        slots = slots.filter(group_id=owners[location_id].pk, location_id=location_id)
-    elif len(groups) == 1:
-        slots = slots.filter(group_id=next(iter(groups)))
-    else:
-        by_group: dict[int, list[int]] = defaultdict(list)
-        for loc_id, group in owners.items():
-            by_group[group.pk].append(loc_id)
-        condition = Q()
-        for group_id, loc_ids in by_group.items():
-            condition |= Q(group_id=group_id, location_id__in=loc_ids)
-        slots = slots.filter(condition)
-    rows = list(slots.order_by("location_id", "start").values_list(
-        "location_id", "start", "end", "same_day_only", capacity))
+    qn = connection.ops.quote_name
+    start_epoch, end_epoch = _epoch_sql(qn("start")), _epoch_sql(qn("end"))
+    day_sql = _local_day_sql(start_epoch, _utc_offsets(low, high))
+    scope, scope_params = _scope_sql(owners, location_id)
+    adapt = connection.ops.adapt_datetimefield_value
+    where = (f"{scope} AND {qn('start')} >= %s AND {qn('start')} < %s AND {qn(used)} < {qn(capacity)}")
+    params = [*scope_params, adapt(low), adapt(high)]
+    table = qn(Slot._meta.db_table)
+    # The SQL below is built from quoted identifiers and our own integers only; every value from
+    # outside (ids, datetimes) is a query parameter.
+    now_epoch = now.timestamp()
 
     due = _due_units(groups, quota, now, location_id=location_id, low=low, high=high)
-    if due:
-        # Full units that become free once due appointments are released.
-        extra = _freed_rows(due, owners, used, capacity)
-        rows = sorted(rows + extra, key=lambda row: (row[0], row[1]))
+    # Full units that become free once due appointments are released (a handful at most).
+    freed = [(loc_id, int(start.timestamp()), int(end.timestamp()), same_day, cap)
+             for loc_id, start, end, same_day, cap in _freed_rows(due, owners, used, capacity)] if due else []
 
-    # Local midnights as UTC datetimes: the database returns UTC, and comparing datetimes with the
-    # same tzinfo is cheap (this loop runs once per free unit).
-    boundaries = [engine.day_start(lower + timedelta(days=i)).astimezone(UTC)
-                  for i in range((upper - lower).days + 2)]
-    counts: dict[tuple[int, date], list] = {}
-    current_location = None
-    window: deque[datetime] = deque()
-    previous_end, previous_capacity = None, 0
-    day_index, day = 0, lower
-    day_rules = next(iter(rules.values()))
-    for loc_id, start, end, same_day, unit_capacity in rows:
-        if loc_id not in owners:
-            continue  # units left over at a location where the group no longer has a schedule
-        if loc_id != current_location:
-            # Rows come sorted by location, then start: one linear pass per location.
-            group = owners[loc_id]
-            current_location, day_index, day = loc_id, 0, lower
-            day_rules, window, previous_end = rules[group.pk], deque(maxlen=units[group.pk]), None
-        while start >= boundaries[day_index + 1]:
-            day_index += 1
-            day = lower + timedelta(days=day_index)
-            window.clear()
-        if not day_rules.allows(day, same_day):
-            window.clear()
-            previous_end = None
-            continue
-        if start != previous_end or unit_capacity < previous_capacity:
-            window.clear()  # not contiguous, or a counter closes: the chain starts again here
-        window.append(start)
-        previous_end, previous_capacity = end, unit_capacity
-        if len(window) == window.maxlen and window[0] > now:
+    # (location, day) → [count, first start as epoch]
+    counts: dict[tuple[int, date], list[int]] = {}
+    if all(k == 1 for k in units.values()):
+        with connection.cursor() as cursor:
+            sql = (f"SELECT {qn('location_id')}, {qn('same_day_only')}, {day_sql}, COUNT(*), "  # noqa: S608
+                   f"MIN({start_epoch}) FROM {table} WHERE {where} AND {qn('start')} > %s GROUP BY 1, 2, 3")
+            cursor.execute(sql, [*params, adapt(now)])
+            aggregated = cursor.fetchall()
+        for loc_id, start, _end, same_day, _capacity in freed:
+            if start > now_epoch:
+                local = datetime.fromtimestamp(start, UTC).astimezone(local_zone())
+                aggregated.append((loc_id, same_day, (local.date() - EPOCH_DAY).days, 1, start))
+        for loc_id, same_day, day_number, count, first in aggregated:
+            owner = owners.get(loc_id)
+            if owner is None:
+                continue  # units left over at a location where the group no longer has a schedule
+            day = EPOCH_DAY + timedelta(days=day_number)
+            if not rules[owner.pk].allows(day, bool(same_day)):
+                continue
             entry = counts.get((loc_id, day))
             if entry is None:
-                counts[(loc_id, day)] = [1, window[0]]
+                counts[(loc_id, day)] = [count, first]
             else:
-                entry[0] += 1
-    result = [DayAvailability(loc_id, day, count, timezone.localtime(first))
+                entry[0] += count
+                entry[1] = min(entry[1], first)
+    else:
+        with connection.cursor() as cursor:
+            sql = (f"SELECT {qn('location_id')}, {start_epoch}, {end_epoch}, {qn('same_day_only')}, "  # noqa: S608
+                   f"{qn(capacity)}, {day_sql} FROM {table} WHERE {where} "
+                   f"ORDER BY {qn('location_id')}, {qn('start')}")
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if freed:
+            tz = local_zone()
+            rows += [(loc_id, start, end, same_day, cap,
+                      (datetime.fromtimestamp(start, UTC).astimezone(tz).date() - EPOCH_DAY).days)
+                     for loc_id, start, end, same_day, cap in freed]
+            rows.sort(key=lambda row: (row[0], row[1]))
+        current_location, current_day = None, None
+        window: deque[int] = deque()
+        previous_end, previous_capacity = None, 0
+        allowed_regular = allowed_same_day = False
+        day = lower
+        day_rules = next(iter(rules.values()))
+        for loc_id, start, end, same_day, unit_capacity, day_number in rows:
+            if loc_id != current_location:
+                # Rows come sorted by location, then start: one linear pass per location.
+                owner = owners.get(loc_id)
+                if owner is None:
+                    continue  # units left over at a location where the group no longer has a schedule
+                current_location, current_day = loc_id, None
+                day_rules, window, previous_end = rules[owner.pk], deque(maxlen=units[owner.pk]), None
+            if day_number != current_day:
+                current_day = day_number
+                day = EPOCH_DAY + timedelta(days=day_number)
+                allowed_regular, allowed_same_day = day_rules.allows(day, False), day_rules.allows(day, True)
+                window.clear()
+            if not (allowed_same_day if same_day else allowed_regular):
+                window.clear()
+                previous_end = None
+                continue
+            if start != previous_end or unit_capacity < previous_capacity:
+                window.clear()  # not contiguous, or a counter closes: the chain starts again here
+            window.append(start)
+            previous_end, previous_capacity = end, unit_capacity
+            if len(window) == window.maxlen and window[0] > now_epoch:
+                entry = counts.get((loc_id, day))
+                if entry is None:
+                    counts[(loc_id, day)] = [1, window[0]]
+                else:
+                    entry[0] += 1
+    result = [DayAvailability(loc_id, day, count, timezone.localtime(datetime.fromtimestamp(first, UTC)))
               for (loc_id, day), (count, first) in counts.items()]
     result.sort(key=lambda item: (item.day, item.first_start, item.location_id))
     return result
