@@ -60,7 +60,7 @@ from buergerkontakt.core.models import Location
 from buergerkontakt.directory.hours import calendar_for
 from buergerkontakt.directory.models import HoursKind, Service
 
-from . import engine
+from . import availability_cache, engine
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .models import (
     Appointment,
@@ -136,6 +136,14 @@ def _location_id(location: Location | int) -> int:
         raise BookingError(_("Unbekannter Standort.")) from None
 
 
+def _invalidate_on_commit(group_ids: Iterable[int]) -> None:
+    """Make the cached overviews of these groups stale once the current transaction commits
+    (``availability_cache``; nothing happens if it rolls back)."""
+    ids = sorted(set(group_ids))
+    if ids:
+        transaction.on_commit(lambda: availability_cache.invalidate(ids))
+
+
 def _due_q(now: datetime) -> Q:
     """Appointments that still hold capacity but should not any more."""
     return Q(capacity_released=False) & (
@@ -200,7 +208,20 @@ def _groups_by_location(services: Sequence[Service], location_id: int | None = N
 
 
 def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
-    return _groups_by_location(services, location_id)[location_id]
+    """The group that serves ``services`` at one location (the oldest one with a schedule there);
+    the same answer as ``_groups_by_location(services, location_id)``, in two queries (booking path)."""
+    wanted = {s.pk for s in services}
+    through = ServiceGroup.services.through
+    members: dict[int, set[int]] = defaultdict(set)
+    for group_id, service_id in through.objects.filter(service_id__in=wanted).values_list(
+            "servicegroup_id", "service_id"):
+        members[group_id].add(service_id)
+    candidates = [group_id for group_id, ids in members.items() if ids >= wanted]
+    group = (ServiceGroup.objects.filter(pk__in=candidates, schedules__location_id=location_id)
+             .order_by("pk").first()) if candidates else None
+    if group is None:
+        return _groups_by_location(services, location_id)[location_id]  # raises with the reason
+    return group
 
 
 def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
@@ -369,6 +390,8 @@ def materialize_slots(group: ServiceGroup, location: Location, start_date: date,
         Slot.objects.bulk_update(changed, ["end", "online_capacity", "internal_capacity",
                                            "same_day_only"])
         result.updated = len(changed) - result.closed
+        if new or changed:
+            _invalidate_on_commit([group.pk])
     return result
 
 
@@ -664,12 +687,22 @@ def _claim_due(now: datetime, *, slot_ids: Sequence[int] | None = None,
     transaction released meanwhile drop out: on PostgreSQL ``FOR UPDATE`` re-checks the condition
     on the committed row; on SQLite writers are serialised anyway.
     """
+    ids = _due_ids(now, slot_ids=slot_ids)[:limit]
+    if not ids:
+        return []
+    return _claim(ids, now)
+
+
+def _due_ids(now: datetime, *, slot_ids: Sequence[int] | None = None) -> list[int]:
+    """Ids of the due appointments (on these units), ascending; a plain read without locks."""
     due = Appointment.objects.filter(_due_q(now))
     if slot_ids is not None:
         due = due.filter(units__slot_id__in=list(slot_ids))
-    ids = sorted(set(due.order_by().values_list("pk", flat=True)))[:limit]
-    if not ids:
-        return []
+    return sorted(set(due.order_by().values_list("pk", flat=True)))
+
+
+def _claim(ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
+    """Lock these due appointments in ascending id and mark them released (see _claim_due)."""
     claimed = list(Appointment.objects.select_for_update().filter(_due_q(now), pk__in=ids)
                    .order_by("pk").values_list("pk", "status", "quota"))
     expiring = [pk for pk, status, _quota in claimed if status in HOLDING]
@@ -724,6 +757,9 @@ def release_due_capacity(now: datetime | None = None) -> int:
             units = _units_of(claimed)
             _lock_slots(slot_id for slot_id, _quota in units)
             _decrement(units)
+            if claimed:
+                _invalidate_on_commit(Slot.objects.filter(pk__in={slot_id for slot_id, _quota in units})
+                                      .values_list("group_id", flat=True).distinct())
         total += len(claimed)
         if len(claimed) < RELEASE_BATCH:
             return total
@@ -788,22 +824,32 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
 
     # The k units from start: contiguous, all on the same day.
     k = _units_for(group, chosen)
+    used_field, capacity_field = _used_field(quota), _capacity_field(quota)
     units = list(Slot.objects.filter(
         group=group, location_id=location_id, start__gte=start,
         start__lt=start + timedelta(minutes=k * group.slot_minutes),
-    ).order_by("start").values_list("id", "start", "end", "same_day_only"))
+    ).order_by("start").values_list("id", "start", "end", "same_day_only", used_field, capacity_field))
     if len(units) != k or units[0][1] != start or any(
             units[i][1] != units[i - 1][2] for i in range(1, k)) or engine.local_day(units[-1][1]) != day:
         raise SlotUnavailable()
-    for _id, _start, _end, same_day in units:
+    for _id, _start, _end, same_day, _used, _capacity in units:
         if not rules.allows(day, same_day):
             if same_day:
                 raise BookingError(_("Dieser Termin ist nur am selben Tag buchbar."))
             raise BookingError(_("Dieser Tag ist (noch) nicht buchbar."))
     slot_ids = [unit[0] for unit in units]
 
+    # Refuse before taking any lock when the units are taken as last committed (the crowd at
+    # release time): a unit is full and no due appointment could free it, or a counter closes
+    # during the appointment. Both are checked again under the row locks below – this read only
+    # ever refuses what a request a moment earlier would have been refused anyway.
+    due_ids = _due_ids(now, slot_ids=slot_ids)
+    if not due_ids and (any(in_use >= cap for *_rest, in_use, cap in units)
+                        or engine.crosses_capacity_drop([unit[5] for unit in units])):
+        raise SlotUnavailable()
+
     # Lock order: due appointments on these units, then all slot rows involved, by ascending id.
-    claimed = _claim_due(now, slot_ids=slot_ids)
+    claimed = _claim(due_ids, now) if due_ids else []
     released = _units_of(claimed)
     locked = _lock_slots([*slot_ids, *(slot_id for slot_id, _quota in released)])
     _decrement(released)
@@ -813,9 +859,8 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         slot = locked[slot_id]
         if slot.used(quota) - released[(slot_id, quota)] >= slot.capacity(quota):
             raise SlotUnavailable()
-    used, capacity = _used_field(quota), _capacity_field(quota)
-    booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used}__lt": F(capacity)}).update(
-        **{used: F(used) + 1})
+    booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used_field}__lt": F(capacity_field)}).update(
+        **{used_field: F(used_field) + 1})
     if booked != k:
         raise SlotUnavailable()
 
@@ -829,6 +874,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         for position, service in enumerate(chosen))
     AppointmentSlot.objects.bulk_create(
         AppointmentSlot(appointment=appointment, slot_id=slot_id) for slot_id in slot_ids)
+    _invalidate_on_commit([group.pk])
     return appointment
 
 
@@ -927,7 +973,9 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
                              sign_language=sign_language, note=note)
     pk = appointment.pk if isinstance(appointment, Appointment) else appointment
     with transaction.atomic():
-        group_id = Appointment.objects.filter(pk=pk).values_list("group_id", flat=True).first()
+        # The group never changes, so an instance's group_id can be trusted before the lock.
+        group_id = (appointment.group_id if isinstance(appointment, Appointment) else
+                    Appointment.objects.filter(pk=pk).values_list("group_id", flat=True).first())
         if group_id is None:
             raise BookingError(_("Dieser Termin wurde nicht gefunden."))
         person_keys = [key for key in (details["email"], details["phone"]) if key]
@@ -1016,6 +1064,7 @@ def cancel_appointment(appointment: Appointment | int, *, now: datetime | None =
         current.cancelled_at = now
         current.capacity_release_at = None if current.capacity_released else release_at
         current.save()
+        _invalidate_on_commit([current.group_id])
     return current
 
 
