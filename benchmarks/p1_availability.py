@@ -243,8 +243,9 @@ def run_backend(backend: str, seconds: float, workers: int, concurrency: int) ->
 
 
 def report(results: list[dict]) -> str:
-    lines = ["| P1 backend | endpoint | clients | req/s | p50 ms | p99 ms | ratio to /api/health |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| P1 backend | endpoint | clients | req/s | p50 ms | p99 ms | ratio to /api/health "
+             "| client CPU |",
+             "|---|---|---|---|---|---|---|---|"]
     for res in results:
         runs = res["runs"]
         backend = res["backend"] + (" + Redis cache" if res["redis"] else "")
@@ -252,7 +253,7 @@ def report(results: list[dict]) -> str:
             baseline = runs[("health", conc)].throughput
             ratio = f"{run.throughput / baseline:.2f}" if label != "health" else "1.00"
             lines.append(f"| {backend} | {label} | {conc} | {run.throughput:.0f} | {run.p50:.2f} | "
-                         f"{run.p99:.2f} | {ratio} |")
+                         f"{run.p99:.2f} | {ratio} | {run.client_cpu_share:.0%} |")
     lines.append("")
     for res in results:
         c = res["concurrency"]
