@@ -210,6 +210,7 @@ def run_backend(backend: str, seconds: float, workers: int, concurrency: int) ->
     env = common.bench_env(url, redis_url=redis_url)
     common.run_manage(env, "migrate", "--verbosity", "0")
     data = _subprocess_json(env, "generate")
+    machine = common.machine()  # the load once the data is generated, before the measurements
     print(f"[P1 {backend}] data: {data}", flush=True)
     prof = _subprocess_json(env, "profile")
     print(f"[P1 {backend}] profile (uncached, in-process, median of 15): "
@@ -239,7 +240,7 @@ def run_backend(backend: str, seconds: float, workers: int, concurrency: int) ->
             runs[("uncached", conc)] = run
             print(f"[P1 {backend}] {run.line()}", flush=True)
     return {"backend": backend, "redis": bool(redis_url), "data": data, "profile": prof, "runs": runs,
-            "concurrency": concurrency, "workers": workers}
+            "concurrency": concurrency, "workers": workers, "machine": machine}
 
 
 def report(results: list[dict]) -> str:
@@ -272,6 +273,8 @@ def report(results: list[dict]) -> str:
                      f"{runs[('health', c)].p99:.1f} ms); throughput ratio {ratio_1:.2f} (1 client) / "
                      f"{ratio_c:.2f} ({c} clients) ({verdict(min(ratio_1, ratio_c) >= 0.5)}, target ≥ 0.5)")
         prof = res["profile"]
+        lines.append(f"  - {res['backend']}: {res['workers']} uvicorn workers; machine before the "
+                     f"measurements: {res['machine']}")
         lines.append(f"  - uncached path in-process ({prof['free_unit_rows']} free unit rows): SQL fetch "
                      f"{prof['sql_fetch_raw_ms']:.1f} ms, queryset {prof['queryset_values_list_ms']:.1f} ms, "
                      f"services.availability {prof['services_availability_ms']:.1f} ms, API document "

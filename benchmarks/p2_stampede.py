@@ -240,7 +240,8 @@ def run(workers: int, clients: int, attempts: int, open_rate: float | None = Non
     env = common.bench_env(url, redis_url=redis_url)
     common.run_manage(env, "migrate", "--verbosity", "0")
     starts = _subprocess_json(env, "generate")["starts"]
-    print(f"[P2] machine: {common.machine()}; {workers} uvicorn workers, {clients} clients, "
+    machine = common.machine()
+    print(f"[P2] machine: {machine}; {workers} uvicorn workers, {clients} clients, "
           f"{attempts} attempts on {len(starts)} slots of capacity 1, Redis: {bool(redis_url)}", flush=True)
     with common.server(env, workers=workers) as base:
         if open_rate:
@@ -254,6 +255,7 @@ def run(workers: int, clients: int, attempts: int, open_rate: float | None = Non
     db = _subprocess_json(env, "verify")
     result.update(db=db, workers=workers, clients=clients, attempts_n=attempts, redis=bool(redis_url))
     result.setdefault("rate", None)
+    result["machine"] = machine
     print(f"[P2] {result['requests'].line()}")
     print(f"[P2] {result['attempts'].line()}")
     print(f"[P2] outcome: {result['outcome']}; database: {db}", flush=True)
@@ -278,6 +280,7 @@ def report(result: dict | None) -> str:
     return "\n".join([
         f"| {title} | value |", "|---|---|",
         f"| setup | {result['workers']} uvicorn workers, {load} on {UNITS} slots of capacity 1 |",
+        f"| machine before the run | {result['machine']} |",
         f"| booked (database) | {db['booked']} |",
         f"| over capacity (database) | {db['over_capacity']} (counter mismatches {db['counter_mismatch']}) |",
         f"| responses by status | {codes} |",
