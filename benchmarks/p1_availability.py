@@ -276,7 +276,8 @@ def report(results: list[dict]) -> str:
         lines.append(f"  - {res['backend']}: {res['workers']} uvicorn workers; machine before the "
                      f"measurements: {res['machine']}")
         lines.append(f"  - uncached path in-process (median of 15): services.availability "
-                     f"{prof['services_availability_ms']:.1f} ms, API document {prof['api_document_ms']:.1f} ms "
+                     f"{prof['services_availability_ms']:.1f} ms, API document "
+                     f"{prof['api_document_ms']:.1f} ms "
                      f"({prof['document_bytes']} bytes); for comparison, only fetching the "
                      f"{prof['free_unit_rows']} free unit rows (what the path did before): raw SQL "
                      f"{prof['sql_fetch_raw_ms']:.1f} ms, queryset {prof['queryset_values_list_ms']:.1f} ms")
