@@ -480,9 +480,14 @@ EPOCH_DAY = date(1970, 1, 1)
 
 
 def _epoch_sql(column: str) -> str:
-    """SQL for the whole seconds since 1970 (UTC) of a datetime column, as an integer."""
+    """SQL for the whole seconds since 1970 (UTC) of a datetime column, as an integer.
+
+    PostgreSQL: ``date_part`` (double precision) rather than ``EXTRACT`` (numeric, slower per row).
+    SQLite: ``unixepoch()`` from 3.38 on, else ``strftime('%s')`` (about 50 % slower per row)."""
     if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM {column}) AS bigint)"
+        return f"CAST(date_part('epoch', {column}) AS bigint)"
+    if connection.Database.sqlite_version_info >= (3, 38):
+        return f"unixepoch({column})"
     return f"CAST(strftime('%%s', {column}) AS INTEGER)"
 
 
