@@ -414,8 +414,16 @@ def materialize_horizon(now: datetime | None = None) -> MaterializeResult:
 def _due_units(group_ids: Iterable[int], quota: str, now: datetime, *, location_id: int | None = None,
                low: datetime | None = None, high: datetime | None = None) -> Counter:
     """slot id → units held there by due appointments (they count as free)."""
-    due_ids = list(Appointment.objects.filter(_due_q(now), group_id__in=list(group_ids), quota=quota)
-                   .order_by().values_list("pk", flat=True))
+    # The same condition as _due_q, as two reads that the partial indexes on hold_expires_at and
+    # capacity_release_at (capacity not released) serve; group and quota are filtered here, because
+    # with them in the WHERE clause SQLite scans every appointment of the group instead.
+    groups = set(group_ids)
+    expired = Appointment.objects.filter(capacity_released=False, status__in=HOLDING,
+                                         hold_expires_at__lte=now)
+    released = Appointment.objects.filter(capacity_released=False, capacity_release_at__lte=now)
+    due_ids = sorted({pk for query in (expired, released)
+                      for pk, group_id, their_quota in query.order_by().values_list("pk", "group_id", "quota")
+                      if group_id in groups and their_quota == quota})
     if not due_ids:
         return Counter()
     units = AppointmentSlot.objects.filter(appointment_id__in=due_ids)
@@ -677,7 +685,8 @@ def availability(services: Iterable[Service | int], from_date: date, days: int,
                     counts[(loc_id, day)] = [1, window[0]]
                 else:
                     entry[0] += 1
-    result = [DayAvailability(loc_id, day, count, timezone.localtime(datetime.fromtimestamp(first, UTC)))
+    zone = timezone.get_current_timezone()
+    result = [DayAvailability(loc_id, day, count, datetime.fromtimestamp(first, zone))
               for (loc_id, day), (count, first) in counts.items()]
     result.sort(key=lambda item: (item.day, item.first_start, item.location_id))
     return result
