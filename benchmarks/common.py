@@ -45,9 +45,10 @@ SERVER_ENV = {
     "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "LOG_LEVEL": "ERROR",  # 4xx answers are logged as warnings by django.request; 5xx still show
-    # One PostgreSQL pool per worker (benchmarks/settings_bench.py); SQLite ignores it.
-    "DJANGO_SETTINGS_MODULE": "benchmarks.settings_bench",
-    "BENCH_DB_POOL_MAX": "8",
+    # The production knob (settings.py, docs/configuration.md): one PostgreSQL connection pool of
+    # 8 per worker process, as deploy/env.example and scripts/run-scaled.sh set it; SQLite ignores it.
+    "DJANGO_SETTINGS_MODULE": "buergerkontakt.settings",
+    "DB_POOL_MAX_SIZE": "8",
 }
 
 
@@ -231,6 +232,7 @@ class Run:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    client_cpu_seconds: float = 0.0  # CPU the load generator itself used (same 2 cores as the server)
 
     @property
     def count(self) -> int:
@@ -249,13 +251,18 @@ class Run:
         return percentile(self.latencies_ms, 99)
 
     @property
+    def client_cpu_share(self) -> float:
+        """Share of one core the client used during the run."""
+        return self.client_cpu_seconds / self.seconds if self.seconds else 0.0
+
+    @property
     def mean(self) -> float:
         return statistics.fmean(self.latencies_ms) if self.latencies_ms else float("nan")
 
     def line(self) -> str:
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
         return (f"{self.name:<40} n={self.count:>6}  {self.throughput:8.1f} req/s  p50 {self.p50:6.2f} ms"
-                f"  p99 {self.p99:6.2f} ms  [{codes}]")
+                f"  p99 {self.p99:6.2f} ms  client CPU {self.client_cpu_share:4.0%} of a core  [{codes}]")
 
 
 async def closed_loop(base: str, path: str, *, concurrency: int, seconds: float, warmup: float = 1.0,
@@ -272,6 +279,7 @@ async def closed_loop(base: str, path: str, *, concurrency: int, seconds: float,
 
     await asyncio.gather(*(warm(conn) for conn in connections))
     start = time.perf_counter()
+    cpu_start = time.process_time()
     stop = start + seconds
 
     async def worker(conn: Connection) -> None:
@@ -283,6 +291,7 @@ async def closed_loop(base: str, path: str, *, concurrency: int, seconds: float,
 
     await asyncio.gather(*(worker(conn) for conn in connections))
     run.seconds = time.perf_counter() - start
+    run.client_cpu_seconds = time.process_time() - cpu_start
     for conn in connections:
         await conn.close()
     return run

@@ -210,6 +210,7 @@ def run_backend(backend: str, seconds: float, workers: int, concurrency: int) ->
     env = common.bench_env(url, redis_url=redis_url)
     common.run_manage(env, "migrate", "--verbosity", "0")
     data = _subprocess_json(env, "generate")
+    machine = common.machine()  # the load once the data is generated, before the measurements
     print(f"[P1 {backend}] data: {data}", flush=True)
     prof = _subprocess_json(env, "profile")
     print(f"[P1 {backend}] profile (uncached, in-process, median of 15): "
@@ -239,12 +240,13 @@ def run_backend(backend: str, seconds: float, workers: int, concurrency: int) ->
             runs[("uncached", conc)] = run
             print(f"[P1 {backend}] {run.line()}", flush=True)
     return {"backend": backend, "redis": bool(redis_url), "data": data, "profile": prof, "runs": runs,
-            "concurrency": concurrency, "workers": workers}
+            "concurrency": concurrency, "workers": workers, "machine": machine}
 
 
 def report(results: list[dict]) -> str:
-    lines = ["| P1 backend | endpoint | clients | req/s | p50 ms | p99 ms | ratio to /api/health |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| P1 backend | endpoint | clients | req/s | p50 ms | p99 ms | ratio to /api/health "
+             "| client CPU |",
+             "|---|---|---|---|---|---|---|---|"]
     for res in results:
         runs = res["runs"]
         backend = res["backend"] + (" + Redis cache" if res["redis"] else "")
@@ -252,7 +254,7 @@ def report(results: list[dict]) -> str:
             baseline = runs[("health", conc)].throughput
             ratio = f"{run.throughput / baseline:.2f}" if label != "health" else "1.00"
             lines.append(f"| {backend} | {label} | {conc} | {run.throughput:.0f} | {run.p50:.2f} | "
-                         f"{run.p99:.2f} | {ratio} |")
+                         f"{run.p99:.2f} | {ratio} | {run.client_cpu_share:.0%} |")
     lines.append("")
     for res in results:
         c = res["concurrency"]
@@ -271,10 +273,14 @@ def report(results: list[dict]) -> str:
                      f"{runs[('health', c)].p99:.1f} ms); throughput ratio {ratio_1:.2f} (1 client) / "
                      f"{ratio_c:.2f} ({c} clients) ({verdict(min(ratio_1, ratio_c) >= 0.5)}, target ≥ 0.5)")
         prof = res["profile"]
-        lines.append(f"  - uncached path in-process ({prof['free_unit_rows']} free unit rows): SQL fetch "
-                     f"{prof['sql_fetch_raw_ms']:.1f} ms, queryset {prof['queryset_values_list_ms']:.1f} ms, "
-                     f"services.availability {prof['services_availability_ms']:.1f} ms, API document "
-                     f"{prof['api_document_ms']:.1f} ms ({prof['document_bytes']} bytes)")
+        lines.append(f"  - {res['backend']}: {res['workers']} uvicorn workers; machine before the "
+                     f"measurements: {res['machine']}")
+        lines.append(f"  - uncached path in-process (median of 15): services.availability "
+                     f"{prof['services_availability_ms']:.1f} ms, API document "
+                     f"{prof['api_document_ms']:.1f} ms "
+                     f"({prof['document_bytes']} bytes); for comparison, only fetching the "
+                     f"{prof['free_unit_rows']} free unit rows (what the path did before): raw SQL "
+                     f"{prof['sql_fetch_raw_ms']:.1f} ms, queryset {prof['queryset_values_list_ms']:.1f} ms")
     return "\n".join(lines)
 
 

@@ -103,9 +103,10 @@ def verify() -> None:
     }))
 
 
-async def _clients(base: str, clients: int, jobs: list, run_job) -> float:
+async def _clients(base: str, clients: int, jobs: list, run_job) -> tuple[float, float]:
     """``clients`` simulated clients, each on its own keep-alive connection, working off ``jobs``
-    (a real stampede: everybody is already on the page when the slots appear); returns seconds."""
+    (a real stampede: everybody is already on the page when the slots appear); returns seconds and
+    the CPU seconds the client process itself used meanwhile."""
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
@@ -118,9 +119,9 @@ async def _clients(base: str, clients: int, jobs: list, run_job) -> float:
             await run_job(conn, queue.get_nowait())
         await conn.close()
 
-    t0 = clock.perf_counter()
+    t0, cpu0 = clock.perf_counter(), clock.process_time()
     await asyncio.gather(*(client(conn) for conn in connections))
-    return clock.perf_counter() - t0
+    return clock.perf_counter() - t0, clock.process_time() - cpu0
 
 
 async def stampede(base: str, starts: list[str], clients: int, attempts: int) -> dict:
@@ -151,9 +152,64 @@ async def stampede(base: str, starts: list[str], clients: int, attempts: int) ->
         whole.latencies_ms.append((clock.perf_counter() - t0) * 1000)
         outcome[result] = outcome.get(result, 0) + 1
 
-    elapsed = await _clients(base, clients, list(range(attempts)), attempt)
+    elapsed, cpu = await _clients(base, clients, list(range(attempts)), attempt)
     requests.seconds = whole.seconds = elapsed
+    requests.client_cpu_seconds = whole.client_cpu_seconds = cpu
     return {"requests": requests, "attempts": whole, "outcome": outcome, "seconds": elapsed}
+
+
+async def open_loop(base: str, starts: list[str], clients: int, attempts: int, rate: float) -> dict:
+    """Another view, NOT the P2 load model: attempts *arrive* at ``rate`` per second (evenly spaced),
+    whatever the server's speed, each on a free one of ``clients`` open connections. Latency counts
+    from the planned arrival, so waiting for a free connection is included (no coordinated omission)."""
+    rng = random.Random(7)
+    requests = common.Run(f"open loop {rate:.0f} attempts/s: single requests")
+    whole = common.Run(f"open loop {rate:.0f} attempts/s: attempts")
+    outcome: dict[str, int] = {}
+    pool: asyncio.Queue = asyncio.Queue()
+    connections = [common.Connection(base) for _ in range(clients)]
+    await asyncio.gather(*(conn.request("GET", "/api/health") for conn in connections))
+    for conn in connections:
+        pool.put_nowait(conn)
+
+    async def attempt(i: int, planned: float) -> None:
+        conn = await pool.get()
+        try:
+            body = {"services": ["meldebescheinigung"], "location": "mitte", "start": rng.choice(starts),
+                    "idempotency_key": uuid.uuid4().hex}
+            status, content = await conn.request("POST", "/api/appointments/hold", json.dumps(body).encode())
+            requests.latencies_ms.append((clock.perf_counter() - planned) * 1000)
+            requests.statuses[status] = requests.statuses.get(status, 0) + 1
+            result = f"hold {status}"
+            if status == 201:
+                data = json.loads(content)
+                t1 = clock.perf_counter()
+                status, _content = await conn.request("POST", "/api/appointments/book", json.dumps({
+                    "code": data["code"], "token": data["token"], "name": f"Person {i}",
+                    "email": f"person{i}@example.org"}).encode())
+                requests.latencies_ms.append((clock.perf_counter() - t1) * 1000)
+                requests.statuses[status] = requests.statuses.get(status, 0) + 1
+                result = f"book {status}"
+            whole.latencies_ms.append((clock.perf_counter() - planned) * 1000)
+            outcome[result] = outcome.get(result, 0) + 1
+        finally:
+            pool.put_nowait(conn)
+
+    t0, cpu0 = clock.perf_counter(), clock.process_time()
+    tasks = []
+    for i in range(attempts):
+        planned = t0 + i / rate
+        delay = planned - clock.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(attempt(i, planned)))
+    await asyncio.gather(*tasks)
+    elapsed = clock.perf_counter() - t0
+    requests.seconds = whole.seconds = elapsed
+    requests.client_cpu_seconds = whole.client_cpu_seconds = clock.process_time() - cpu0
+    for conn in connections:
+        await conn.close()
+    return {"requests": requests, "attempts": whole, "outcome": outcome, "seconds": elapsed, "rate": rate}
 
 
 async def health_floor(base: str, clients: int, requests: int) -> common.Run:
@@ -165,7 +221,7 @@ async def health_floor(base: str, clients: int, requests: int) -> common.Run:
         run.latencies_ms.append((clock.perf_counter() - t0) * 1000)
         run.statuses[status] = run.statuses.get(status, 0) + 1
 
-    run.seconds = await _clients(base, clients, list(range(requests)), one)
+    run.seconds, run.client_cpu_seconds = await _clients(base, clients, list(range(requests)), one)
     return run
 
 
@@ -175,7 +231,7 @@ def _subprocess_json(env: dict[str, str], command: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run(workers: int, clients: int, attempts: int) -> dict | None:
+def run(workers: int, clients: int, attempts: int, open_rate: float | None = None) -> dict | None:
     if not common.postgres_available():
         print("[P2] PostgreSQL not reachable on 127.0.0.1:5432 – skipped (P2 needs PostgreSQL)", flush=True)
         return None
@@ -184,16 +240,22 @@ def run(workers: int, clients: int, attempts: int) -> dict | None:
     env = common.bench_env(url, redis_url=redis_url)
     common.run_manage(env, "migrate", "--verbosity", "0")
     starts = _subprocess_json(env, "generate")["starts"]
-    print(f"[P2] machine: {common.machine()}; {workers} uvicorn workers, {clients} clients, "
+    machine = common.machine()
+    print(f"[P2] machine: {machine}; {workers} uvicorn workers, {clients} clients, "
           f"{attempts} attempts on {len(starts)} slots of capacity 1, Redis: {bool(redis_url)}", flush=True)
     with common.server(env, workers=workers) as base:
-        result = asyncio.run(stampede(base, starts, clients, attempts))
+        if open_rate:
+            result = asyncio.run(open_loop(base, starts, clients, attempts, open_rate))
+        else:
+            result = asyncio.run(stampede(base, starts, clients, attempts))
         # The floor on this machine: the same number of clients against the trivial endpoint.
         floor = asyncio.run(health_floor(base, clients, attempts))
     result["floor"] = floor
     print(f"[P2] floor: {floor.line()}")
     db = _subprocess_json(env, "verify")
     result.update(db=db, workers=workers, clients=clients, attempts_n=attempts, redis=bool(redis_url))
+    result.setdefault("rate", None)
+    result["machine"] = machine
     print(f"[P2] {result['requests'].line()}")
     print(f"[P2] {result['attempts'].line()}")
     print(f"[P2] outcome: {result['outcome']}; database: {db}", flush=True)
@@ -207,10 +269,18 @@ def report(result: dict | None) -> str:
     server_errors = sum(n for code, n in reqs.statuses.items() if code >= 500)
     codes = ", ".join(f"{code}: {n}" for code, n in sorted(reqs.statuses.items()))
     ok = db["booked"] == UNITS and db["over_capacity"] == 0 and server_errors == 0 and reqs.p99 <= 300
+    if result["rate"]:
+        title = (f"P2 other view – open loop, {result['rate']:.0f} attempts/s arriving (not the target's "
+                 "load model)")
+        load = (f"{result['attempts_n']} attempts arriving at {result['rate']:.0f}/s over "
+                f"{result['clients']} open connections")
+    else:
+        title, load = "P2 (PostgreSQL)", (f"{result['clients']} concurrent clients, {result['attempts_n']} "
+                                          "attempts")
     return "\n".join([
-        "| P2 (PostgreSQL) | value |", "|---|---|",
-        f"| setup | {result['workers']} uvicorn workers, {result['clients']} concurrent clients, "
-        f"{result['attempts_n']} attempts on {UNITS} slots of capacity 1 |",
+        f"| {title} | value |", "|---|---|",
+        f"| setup | {result['workers']} uvicorn workers, {load} on {UNITS} slots of capacity 1 |",
+        f"| machine before the run | {result['machine']} |",
         f"| booked (database) | {db['booked']} |",
         f"| over capacity (database) | {db['over_capacity']} (counter mismatches {db['counter_mismatch']}) |",
         f"| responses by status | {codes} |",
@@ -218,11 +288,13 @@ def report(result: dict | None) -> str:
         f"| single request p50 / p99 | {reqs.p50:.1f} ms / {reqs.p99:.1f} ms |",
         f"| whole attempt (hold + book) p50 / p99 | {whole.p50:.1f} ms / {whole.p99:.1f} ms |",
         f"| duration, request rate | {result['seconds']:.1f} s, {reqs.throughput:.0f} req/s |",
+        f"| load generator (same 2 cores) | {reqs.client_cpu_share:.0%} of one core |",
         f"| floor: same clients on `GET /api/health` | {result['floor'].throughput:.0f} req/s, p50 "
-        f"{result['floor'].p50:.1f} ms / p99 {result['floor'].p99:.1f} ms |",
+        f"{result['floor'].p50:.1f} ms / p99 {result['floor'].p99:.1f} ms (client: "
+        f"{result['floor'].client_cpu_share:.0%} of a core) |",
         "",
-        f"- P2: target exactly {UNITS} booked, 0 over capacity, 0 server errors, p99 ≤ 300 ms "
-        f"{'MET' if ok else 'MISSED'}",
+        f"- P2{' (open-loop view)' if result['rate'] else ''}: target exactly {UNITS} booked, 0 over "
+        f"capacity, 0 server errors, p99 ≤ 300 ms {'MET' if ok else 'MISSED'}",
     ])
 
 
@@ -232,6 +304,9 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--attempts", type=int, default=2000)
+    parser.add_argument("--open-rate", type=float, default=None,
+                        help="another view: attempts arrive at this rate per second (open loop) "
+                             "instead of 200 clients sending back to back")
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate()
@@ -239,7 +314,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     if args.command == "verify":
         verify()
         return None
-    result = run(args.workers, args.clients, args.attempts)
+    result = run(args.workers, args.clients, args.attempts, args.open_rate)
     print(report(result), flush=True)
     return result
 

@@ -2,7 +2,7 @@
 table, and the figures written into docs/performance.md between the ``bench:results`` markers (the
 discussion around them is written by hand).
 
-    .venv/bin/python benchmarks/run_all.py [--seconds 10] [--no-write]
+    .venv/bin/python benchmarks/run_all.py [--seconds 10] [--no-write] [--only p1,p2]
 """
 
 from __future__ import annotations
@@ -24,17 +24,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--only", default="p1,p2,p3",
+                        help="comma-separated subset, e.g. p1,p2 (the others are left out of the block)")
     args = parser.parse_args()
+    only = {part.strip() for part in args.only.split(",")}
     machine = common.machine()
-    p1 = p1_availability.main(["run", "--seconds", str(args.seconds)])
-    p2 = p2_stampede.main(["run"])
-    p3 = p3_alarm_fanout.main(["run"])
+    parts = []
+    if "p1" in only:
+        parts.append(p1_availability.report(p1_availability.main(["run", "--seconds", str(args.seconds)])))
+    if "p2" in only:
+        parts.append(p2_stampede.report(p2_stampede.main(["run"])))
+    if "p3" in only:
+        parts.append(p3_alarm_fanout.report(p3_alarm_fanout.main(["run"])))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = "\n".join([
-        f"Last `make bench`: {stamp}; machine: {machine}.", "",
-        p1_availability.report(p1), "", p2_stampede.report(p2), "",
-        p3_alarm_fanout.report(p3),
-    ])
+    label = "`make bench`" if only >= {"p1", "p2", "p3"} else f"`run_all.py --only {','.join(sorted(only))}`"
+    text = "\n\n".join([f"Last {label}: {stamp}; machine: {machine}.", *parts])
     print("\n" + text)
     if not args.no_write and DOC.exists():
         doc = DOC.read_text()

@@ -392,3 +392,28 @@ def test_materialize_horizon_covers_every_group_and_location():
     assert result.created == Slot.objects.count()
     assert services.materialize_horizon(now=NOW).created == 0
     assert MONDAY in days
+
+
+def test_a_taken_time_is_refused_before_any_row_lock():
+    """The crowd at release time: a full unit with nothing due on it is refused from a plain read
+    (no ``SELECT … FOR UPDATE``, no counter update); the authoritative check stays under the lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    office = build_office(counters=1, online_quota=1)
+    office.book(EIGHT, now=NOW)
+    before = used_snapshot(office.group)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(SlotUnavailable):
+        services.hold_slot([office.short], office.location, EIGHT, now=NOW)
+    sql = [q["sql"].upper() for q in queries.captured_queries]
+    assert not any("FOR UPDATE" in q or q.startswith("UPDATE") for q in sql), sql
+    assert len([q for q in sql if q.startswith("SELECT")]) <= 6, sql
+    assert used_snapshot(office.group) == before
+    # An expired hold on a full unit is still released and re-booked under the locks.
+    quarter = EIGHT + timedelta(minutes=15)
+    held = office.hold(quarter, now=NOW)
+    later = held.hold_expires_at + timedelta(minutes=1)
+    again = services.hold_slot([office.short], office.location, quarter, now=later)
+    assert again.pk != held.pk and online_used(office, quarter) == 1
+    held.refresh_from_db()
+    assert held.status == Status.EXPIRED and held.capacity_released

@@ -513,16 +513,18 @@ def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
     # Memoised for a few seconds: at release time thousands of requests name the same service.
     service_ids, location_id, location_slug, location_name = availability_cache.remember(
         ("hold-target", tuple(payload.services), payload.location), resolve)
-    repeated = payload.idempotency_key and Appointment.objects.filter(
-        idempotency_key=payload.idempotency_key.strip()).exists()
-    if not repeated and availability_cache.certainly_taken(service_ids, location_id, payload.start, now):
+    # A time already gone is refused without a transaction – unless this is a repeated request
+    # (same idempotency key), which gets its own hold back.
+    if availability_cache.certainly_taken(service_ids, location_id, payload.start, now) and not (
+            payload.idempotency_key and Appointment.objects.filter(
+                idempotency_key=payload.idempotency_key.strip()).exists()):
         raise HttpError(409, str(SlotUnavailable()))
     with booking_errors():
         appointment = citizen.hold(
             service_ids, location_id, payload.start, ip=ratelimit.client_ip(request),
             altcha_payload=payload.altcha, idempotency_key=payload.idempotency_key,
             language=getattr(request, "LANGUAGE_CODE", "de"))
-    availability_cache.invalidate([appointment.group_id])
+    # The overview cache is invalidated by hold_slot when its transaction commits.
     return Status(201, {
         "code": appointment.code,
         "token": links.make_token(appointment, "manage"),

@@ -15,8 +15,11 @@ Freshness:
   after that it is refreshed in the background while the previous document is still served
   (stale while revalidate, see :func:`cached`), so no request waits for the recomputation;
 * each service group has a *generation* in the cache; a key contains the generations of the groups
-  it depends on, so :func:`invalidate` (called after a hold commits) makes every cached overview
-  of that group stale at once (the next request starts the refresh). With Redis (``REDIS_URL``)
+  it depends on, so :func:`invalidate` makes every cached overview of that group stale at once (the
+  next request starts the refresh). ``services.py`` calls it via ``transaction.on_commit`` from
+  every write that changes capacity (``hold_slot``, ``cancel_appointment``,
+  ``release_due_capacity``, ``materialize_slots``), whoever calls them: the API, the booking
+  pages, staff, the waitlist, the periodic tasks. With Redis (``REDIS_URL``)
   the generations are shared by all worker processes; with the local-memory cache each process
   invalidates its own entries and the short lifetime bounds what the other processes serve.
 * :func:`certainly_taken` lets the API refuse a hold on a time that is already gone without a
@@ -24,8 +27,9 @@ Freshness:
 * the API puts the booking windows as of now into the key, so a day released at the release time
   (or at midnight) appears at once; other time-driven changes (expired holds, cancellations
   released after their delay) are picked up when the entry expires, after 30 s at most.
-* Why 30 s and not less: recomputing the 60-day overview of 20 locations takes ~100 ms of CPU in a
-  worker; every few seconds that is a measurable share of a 2-core machine (docs/performance.md).
+* Why 30 s and not less: recomputing the 60-day overview of 20 locations took ~100 ms of CPU in a
+  worker before ``services.availability()`` let the database count (now a few milliseconds, see
+  docs/performance.md); the lifetime bounds only what time-driven changes (expired holds) wait.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ from buergerkontakt.core.models import Location
 from buergerkontakt.directory.hours import calendar_for
 from buergerkontakt.directory.models import HoursKind, Service
 
-from . import engine
+from . import availability_cache, engine
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .models import (
     Appointment,
@@ -136,6 +136,14 @@ def _location_id(location: Location | int) -> int:
         raise BookingError(_("Unbekannter Standort.")) from None
 
 
+def _invalidate_on_commit(group_ids: Iterable[int]) -> None:
+    """Make the cached overviews of these groups stale once the current transaction commits
+    (``availability_cache``; nothing happens if it rolls back)."""
+    ids = sorted(set(group_ids))
+    if ids:
+        transaction.on_commit(lambda: availability_cache.invalidate(ids))
+
+
 def _due_q(now: datetime) -> Q:
     """Appointments that still hold capacity but should not any more."""
     return Q(capacity_released=False) & (
@@ -200,7 +208,20 @@ def _groups_by_location(services: Sequence[Service], location_id: int | None = N
 
 
 def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
-    return _groups_by_location(services, location_id)[location_id]
+    """The group that serves ``services`` at one location (the oldest one with a schedule there);
+    the same answer as ``_groups_by_location(services, location_id)``, in two queries (booking path)."""
+    wanted = {s.pk for s in services}
+    through = ServiceGroup.services.through
+    members: dict[int, set[int]] = defaultdict(set)
+    for group_id, service_id in through.objects.filter(service_id__in=wanted).values_list(
+            "servicegroup_id", "service_id"):
+        members[group_id].add(service_id)
+    candidates = [group_id for group_id, ids in members.items() if ids >= wanted]
+    group = (ServiceGroup.objects.filter(pk__in=candidates, schedules__location_id=location_id)
+             .order_by("pk").first()) if candidates else None
+    if group is None:
+        return _groups_by_location(services, location_id)[location_id]  # raises with the reason
+    return group
 
 
 def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
@@ -369,6 +390,8 @@ def materialize_slots(group: ServiceGroup, location: Location, start_date: date,
         Slot.objects.bulk_update(changed, ["end", "online_capacity", "internal_capacity",
                                            "same_day_only"])
         result.updated = len(changed) - result.closed
+        if new or changed:
+            _invalidate_on_commit([group.pk])
     return result
 
 
@@ -391,8 +414,18 @@ def materialize_horizon(now: datetime | None = None) -> MaterializeResult:
 def _due_units(group_ids: Iterable[int], quota: str, now: datetime, *, location_id: int | None = None,
                low: datetime | None = None, high: datetime | None = None) -> Counter:
     """slot id → units held there by due appointments (they count as free)."""
-    due_ids = list(Appointment.objects.filter(_due_q(now), group_id__in=list(group_ids), quota=quota)
-                   .order_by().values_list("pk", flat=True))
+    # The same condition as _due_q, as two reads that the partial indexes on hold_expires_at and
+    # capacity_release_at (capacity not released) serve; group and quota are filtered here, because
+    # with them in the WHERE clause SQLite scans every appointment of the group instead.
+    groups = set(group_ids)
+    expired = Appointment.objects.filter(capacity_released=False, status__in=HOLDING,
+                                         hold_expires_at__lte=now)
+    released = Appointment.objects.filter(capacity_released=False, capacity_release_at__lte=now)
+    columns = ("pk", "group_id", "quota")
+    rows = expired.order_by().values_list(*columns).union(  # one round trip, each part on its index
+        released.order_by().values_list(*columns), all=True).order_by()
+    due_ids = sorted({pk for pk, group_id, their_quota in rows
+                      if group_id in groups and their_quota == quota})
     if not due_ids:
         return Counter()
     units = AppointmentSlot.objects.filter(appointment_id__in=due_ids)
@@ -453,15 +486,100 @@ class DayAvailability:
     first_start: datetime
 
 
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def _epoch_sql(column: str) -> str:
+    """SQL for the whole seconds since 1970 (UTC) of a datetime column, as an integer.
+
+    PostgreSQL: ``date_part`` (double precision) rather than ``EXTRACT`` (numeric, slower per row).
+    SQLite: ``unixepoch()`` from 3.38 on, else ``strftime('%s')`` (about 50 % slower per row)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_part('epoch', {column}) AS bigint)"
+    if connection.Database.sqlite_version_info >= (3, 38):
+        return f"unixepoch({column})"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _utc_offsets(low: datetime, high: datetime) -> list[tuple[int, int]]:
+    """[(from epoch, UTC offset in seconds)] of the local zone between ``low`` and ``high``: the
+    offset at ``low`` and each change (DST) after it, found by bisection per local day."""
+    tz = local_zone()
+
+    def offset(moment: int) -> int:
+        return int(datetime.fromtimestamp(moment, tz).utcoffset().total_seconds())
+
+    begin, end = int(low.timestamp()), int(high.timestamp())
+    changes = [(begin, offset(begin))]
+    probe = begin
+    while probe < end:
+        following = min(probe + 86400, end)
+        if offset(following) != changes[-1][1]:
+            lo, hi = probe, following  # offset(lo) is the old one, offset(hi) the new one
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(mid) == changes[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append((hi, offset(hi)))
+        probe = following
+    return changes
+
+
+def _local_day_sql(epoch: str, offsets: list[tuple[int, int]]) -> str:
+    """SQL for the local day number (days since 1970-01-01 in the local zone) of ``epoch``: integer
+    arithmetic with the zone's offsets (a CASE over the DST changes in the range), the same on
+    SQLite and PostgreSQL. The numbers are our own integers, not user input."""
+    if len(offsets) == 1:
+        shift = str(int(offsets[0][1]))
+    else:
+        cases = " ".join(f"WHEN {epoch} < {int(since)} THEN {int(before)}"
+                         for (since, _), (_, before) in zip(offsets[1:], offsets, strict=False))
+        shift = f"CASE {cases} ELSE {int(offsets[-1][1])} END"
+    return f"(({epoch} + {shift}) / 86400)"
+
+
+def _scope_sql(owners: dict[int, ServiceGroup], location_id: int | None) -> tuple[str, list[int]]:
+    """WHERE part (and parameters) for the slot rows of the owning group at each location."""
+    qn = connection.ops.quote_name
+    if location_id is not None:
+        return f"{qn('group_id')} = %s AND {qn('location_id')} = %s", [owners[location_id].pk, location_id]
+    by_group: dict[int, list[int]] = defaultdict(list)
+    for loc_id, group in owners.items():
+        by_group[group.pk].append(loc_id)
+    if len(by_group) == 1:
+        # Rows at locations the group no longer serves are skipped in Python (cheaper than IN).
+        return f"{qn('group_id')} = %s", [next(iter(by_group))]
+    parts, params = [], []
+    for group_id, loc_ids in sorted(by_group.items()):
+        marks = ", ".join(["%s"] * len(loc_ids))
+        parts.append(f"({qn('group_id')} = %s AND {qn('location_id')} IN ({marks}))")
+        params += [group_id, *sorted(loc_ids)]
+    return "(" + " OR ".join(parts) + ")", params
+
+
 def availability(services: Iterable[Service | int], from_date: date, days: int,
                  location: Location | int | None = None, quota: str = Quota.ONLINE,
                  now: datetime | None = None) -> list[DayAvailability]:
     """Free start times per location and day, for "frühester Termin überall" and a day picker.
 
-    Sorted by day, then earliest start. Days without a free start are left out. One query fetches
-    the free units of the whole range (only the columns needed); a linear pass per location and day
-    then finds the runs of k consecutive units. A second, tiny query (served by partial indexes)
-    finds capacity of due appointments, which counts as free.
+    Sorted by day, then earliest start. Days without a free start are left out.
+
+    One query over the free units of the range (an index range scan over ``(group, start)`` or
+    ``(group, location, start)``), with starts as integers (seconds since 1970) and the local day
+    computed in the database; no datetimes are built except for the first start of each day:
+
+    * k = 1 (the services fit into one unit – the common case): the database counts the free,
+      future units per location, local day and kind (same-day only or regular) – a few hundred
+      rows instead of one per free unit;
+    * k > 1: the free units in order, as integers, and a linear pass per location and day that
+      finds the runs of k contiguous units (each unit starts where the previous ends; a chain
+      never runs across a drop in capacity, ADR 0002).
+
+    A second, tiny query (served by partial indexes) finds capacity held by due appointments,
+    which counts as free. ``tests/appointments/test_availability_reference.py`` compares the
+    result with a straightforward implementation on both database engines.
     """
     _check_quota(quota)
     now = _now(now)
@@ -481,66 +599,96 @@ def availability(services: Iterable[Service | int], from_date: date, days: int,
         return []
     low, high = engine.day_start(lower), engine.day_start(upper + timedelta(days=1))
     used, capacity = _used_field(quota), _capacity_field(quota)
-
-    slots = Slot.objects.filter(start__gte=low, start__lt=high, **{f"{used}__lt": F(capacity)})
-    if location_id is not None:
-        slots = slots.filter(group_id=owners[location_id].pk, location_id=location_id)
-    elif len(groups) == 1:
-        slots = slots.filter(group_id=next(iter(groups)))
-    else:
-        by_group: dict[int, list[int]] = defaultdict(list)
-        for loc_id, group in owners.items():
-            by_group[group.pk].append(loc_id)
-        condition = Q()
-        for group_id, loc_ids in by_group.items():
-            condition |= Q(group_id=group_id, location_id__in=loc_ids)
-        slots = slots.filter(condition)
-    rows = list(slots.order_by("location_id", "start").values_list(
-        "location_id", "start", "end", "same_day_only", capacity))
+    qn = connection.ops.quote_name
+    start_epoch, end_epoch = _epoch_sql(qn("start")), _epoch_sql(qn("end"))
+    day_sql = _local_day_sql(start_epoch, _utc_offsets(low, high))
+    scope, scope_params = _scope_sql(owners, location_id)
+    adapt = connection.ops.adapt_datetimefield_value
+    where = (f"{scope} AND {qn('start')} >= %s AND {qn('start')} < %s AND {qn(used)} < {qn(capacity)}")
+    params = [*scope_params, adapt(low), adapt(high)]
+    table = qn(Slot._meta.db_table)
+    # The SQL below is built from quoted identifiers and our own integers only; every value from
+    # outside (ids, datetimes) is a query parameter.
+    now_epoch = now.timestamp()
 
     due = _due_units(groups, quota, now, location_id=location_id, low=low, high=high)
-    if due:
-        # Full units that become free once due appointments are released.
-        extra = _freed_rows(due, owners, used, capacity)
-        rows = sorted(rows + extra, key=lambda row: (row[0], row[1]))
+    # Full units that become free once due appointments are released (a handful at most).
+    freed = [(loc_id, int(start.timestamp()), int(end.timestamp()), same_day, cap)
+             for loc_id, start, end, same_day, cap in _freed_rows(due, owners, used, capacity)] if due else []
 
-    # Local midnights as UTC datetimes: the database returns UTC, and comparing datetimes with the
-    # same tzinfo is cheap (this loop runs once per free unit).
-    boundaries = [engine.day_start(lower + timedelta(days=i)).astimezone(UTC)
-                  for i in range((upper - lower).days + 2)]
-    counts: dict[tuple[int, date], list] = {}
-    current_location = None
-    window: deque[datetime] = deque()
-    previous_end, previous_capacity = None, 0
-    day_index, day = 0, lower
-    day_rules = next(iter(rules.values()))
-    for loc_id, start, end, same_day, unit_capacity in rows:
-        if loc_id not in owners:
-            continue  # units left over at a location where the group no longer has a schedule
-        if loc_id != current_location:
-            # Rows come sorted by location, then start: one linear pass per location.
-            group = owners[loc_id]
-            current_location, day_index, day = loc_id, 0, lower
-            day_rules, window, previous_end = rules[group.pk], deque(maxlen=units[group.pk]), None
-        while start >= boundaries[day_index + 1]:
-            day_index += 1
-            day = lower + timedelta(days=day_index)
-            window.clear()
-        if not day_rules.allows(day, same_day):
-            window.clear()
-            previous_end = None
-            continue
-        if start != previous_end or unit_capacity < previous_capacity:
-            window.clear()  # not contiguous, or a counter closes: the chain starts again here
-        window.append(start)
-        previous_end, previous_capacity = end, unit_capacity
-        if len(window) == window.maxlen and window[0] > now:
+    # (location, day) → [count, first start as epoch]
+    counts: dict[tuple[int, date], list[int]] = {}
+    if all(k == 1 for k in units.values()):
+        with connection.cursor() as cursor:
+            sql = (f"SELECT {qn('location_id')}, {qn('same_day_only')}, {day_sql}, COUNT(*), "  # noqa: S608
+                   f"MIN({start_epoch}) FROM {table} WHERE {where} AND {qn('start')} > %s GROUP BY 1, 2, 3")
+            cursor.execute(sql, [*params, adapt(now)])
+            aggregated = cursor.fetchall()
+        for loc_id, start, _end, same_day, _capacity in freed:
+            if start > now_epoch:
+                local = datetime.fromtimestamp(start, UTC).astimezone(local_zone())
+                aggregated.append((loc_id, same_day, (local.date() - EPOCH_DAY).days, 1, start))
+        for loc_id, same_day, day_number, count, first in aggregated:
+            owner = owners.get(loc_id)
+            if owner is None:
+                continue  # units left over at a location where the group no longer has a schedule
+            day = EPOCH_DAY + timedelta(days=day_number)
+            if not rules[owner.pk].allows(day, bool(same_day)):
+                continue
             entry = counts.get((loc_id, day))
             if entry is None:
-                counts[(loc_id, day)] = [1, window[0]]
+                counts[(loc_id, day)] = [count, first]
             else:
-                entry[0] += 1
-    result = [DayAvailability(loc_id, day, count, timezone.localtime(first))
+                entry[0] += count
+                entry[1] = min(entry[1], first)
+    else:
+        with connection.cursor() as cursor:
+            sql = (f"SELECT {qn('location_id')}, {start_epoch}, {end_epoch}, {qn('same_day_only')}, "  # noqa: S608
+                   f"{qn(capacity)}, {day_sql} FROM {table} WHERE {where} "
+                   f"ORDER BY {qn('location_id')}, {qn('start')}")
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if freed:
+            tz = local_zone()
+            rows += [(loc_id, start, end, same_day, cap,
+                      (datetime.fromtimestamp(start, UTC).astimezone(tz).date() - EPOCH_DAY).days)
+                     for loc_id, start, end, same_day, cap in freed]
+            rows.sort(key=lambda row: (row[0], row[1]))
+        current_location, current_day = None, None
+        window: deque[int] = deque()
+        previous_end, previous_capacity = None, 0
+        allowed_regular = allowed_same_day = False
+        day = lower
+        day_rules = next(iter(rules.values()))
+        for loc_id, start, end, same_day, unit_capacity, day_number in rows:
+            if loc_id != current_location:
+                # Rows come sorted by location, then start: one linear pass per location.
+                owner = owners.get(loc_id)
+                if owner is None:
+                    continue  # units left over at a location where the group no longer has a schedule
+                current_location, current_day = loc_id, None
+                day_rules, window, previous_end = rules[owner.pk], deque(maxlen=units[owner.pk]), None
+            if day_number != current_day:
+                current_day = day_number
+                day = EPOCH_DAY + timedelta(days=day_number)
+                allowed_regular, allowed_same_day = day_rules.allows(day, False), day_rules.allows(day, True)
+                window.clear()
+            if not (allowed_same_day if same_day else allowed_regular):
+                window.clear()
+                previous_end = None
+                continue
+            if start != previous_end or unit_capacity < previous_capacity:
+                window.clear()  # not contiguous, or a counter closes: the chain starts again here
+            window.append(start)
+            previous_end, previous_capacity = end, unit_capacity
+            if len(window) == window.maxlen and window[0] > now_epoch:
+                entry = counts.get((loc_id, day))
+                if entry is None:
+                    counts[(loc_id, day)] = [1, window[0]]
+                else:
+                    entry[0] += 1
+    zone = timezone.get_current_timezone()
+    result = [DayAvailability(loc_id, day, count, datetime.fromtimestamp(first, zone))
               for (loc_id, day), (count, first) in counts.items()]
     result.sort(key=lambda item: (item.day, item.first_start, item.location_id))
     return result
@@ -555,12 +703,22 @@ def _claim_due(now: datetime, *, slot_ids: Sequence[int] | None = None,
     transaction released meanwhile drop out: on PostgreSQL ``FOR UPDATE`` re-checks the condition
     on the committed row; on SQLite writers are serialised anyway.
     """
+    ids = _due_ids(now, slot_ids=slot_ids)[:limit]
+    if not ids:
+        return []
+    return _claim(ids, now)
+
+
+def _due_ids(now: datetime, *, slot_ids: Sequence[int] | None = None) -> list[int]:
+    """Ids of the due appointments (on these units), ascending; a plain read without locks."""
     due = Appointment.objects.filter(_due_q(now))
     if slot_ids is not None:
         due = due.filter(units__slot_id__in=list(slot_ids))
-    ids = sorted(set(due.order_by().values_list("pk", flat=True)))[:limit]
-    if not ids:
-        return []
+    return sorted(set(due.order_by().values_list("pk", flat=True)))
+
+
+def _claim(ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
+    """Lock these due appointments in ascending id and mark them released (see _claim_due)."""
     claimed = list(Appointment.objects.select_for_update().filter(_due_q(now), pk__in=ids)
                    .order_by("pk").values_list("pk", "status", "quota"))
     expiring = [pk for pk, status, _quota in claimed if status in HOLDING]
@@ -615,6 +773,9 @@ def release_due_capacity(now: datetime | None = None) -> int:
             units = _units_of(claimed)
             _lock_slots(slot_id for slot_id, _quota in units)
             _decrement(units)
+            if claimed:
+                _invalidate_on_commit(Slot.objects.filter(pk__in={slot_id for slot_id, _quota in units})
+                                      .values_list("group_id", flat=True).distinct())
         total += len(claimed)
         if len(claimed) < RELEASE_BATCH:
             return total
@@ -679,22 +840,32 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
 
     # The k units from start: contiguous, all on the same day.
     k = _units_for(group, chosen)
+    used_field, capacity_field = _used_field(quota), _capacity_field(quota)
     units = list(Slot.objects.filter(
         group=group, location_id=location_id, start__gte=start,
         start__lt=start + timedelta(minutes=k * group.slot_minutes),
-    ).order_by("start").values_list("id", "start", "end", "same_day_only"))
+    ).order_by("start").values_list("id", "start", "end", "same_day_only", used_field, capacity_field))
     if len(units) != k or units[0][1] != start or any(
             units[i][1] != units[i - 1][2] for i in range(1, k)) or engine.local_day(units[-1][1]) != day:
         raise SlotUnavailable()
-    for _id, _start, _end, same_day in units:
+    for _id, _start, _end, same_day, _used, _capacity in units:
         if not rules.allows(day, same_day):
             if same_day:
                 raise BookingError(_("Dieser Termin ist nur am selben Tag buchbar."))
             raise BookingError(_("Dieser Tag ist (noch) nicht buchbar."))
     slot_ids = [unit[0] for unit in units]
 
+    # Refuse before taking any lock when the units are taken as last committed (the crowd at
+    # release time): a unit is full and no due appointment could free it, or a counter closes
+    # during the appointment. Both are checked again under the row locks below – this read only
+    # ever refuses what a request a moment earlier would have been refused anyway.
+    due_ids = _due_ids(now, slot_ids=slot_ids)
+    if not due_ids and (any(in_use >= cap for *_rest, in_use, cap in units)
+                        or engine.crosses_capacity_drop([unit[5] for unit in units])):
+        raise SlotUnavailable()
+
     # Lock order: due appointments on these units, then all slot rows involved, by ascending id.
-    claimed = _claim_due(now, slot_ids=slot_ids)
+    claimed = _claim(due_ids, now) if due_ids else []
     released = _units_of(claimed)
     locked = _lock_slots([*slot_ids, *(slot_id for slot_id, _quota in released)])
     _decrement(released)
@@ -704,9 +875,8 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         slot = locked[slot_id]
         if slot.used(quota) - released[(slot_id, quota)] >= slot.capacity(quota):
             raise SlotUnavailable()
-    used, capacity = _used_field(quota), _capacity_field(quota)
-    booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used}__lt": F(capacity)}).update(
-        **{used: F(used) + 1})
+    booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used_field}__lt": F(capacity_field)}).update(
+        **{used_field: F(used_field) + 1})
     if booked != k:
         raise SlotUnavailable()
 
@@ -720,6 +890,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         for position, service in enumerate(chosen))
     AppointmentSlot.objects.bulk_create(
         AppointmentSlot(appointment=appointment, slot_id=slot_id) for slot_id in slot_ids)
+    _invalidate_on_commit([group.pk])
     return appointment
 
 
@@ -818,7 +989,9 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
                              sign_language=sign_language, note=note)
     pk = appointment.pk if isinstance(appointment, Appointment) else appointment
     with transaction.atomic():
-        group_id = Appointment.objects.filter(pk=pk).values_list("group_id", flat=True).first()
+        # The group never changes, so an instance's group_id can be trusted before the lock.
+        group_id = (appointment.group_id if isinstance(appointment, Appointment) else
+                    Appointment.objects.filter(pk=pk).values_list("group_id", flat=True).first())
         if group_id is None:
             raise BookingError(_("Dieser Termin wurde nicht gefunden."))
         person_keys = [key for key in (details["email"], details["phone"]) if key]
@@ -907,6 +1080,7 @@ def cancel_appointment(appointment: Appointment | int, *, now: datetime | None =
         current.cancelled_at = now
         current.capacity_release_at = None if current.capacity_released else release_at
         current.save()
+        _invalidate_on_commit([current.group_id])
     return current
 
 
