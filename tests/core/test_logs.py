@@ -106,3 +106,9 @@ def test_check_passes_clean_logs_and_refuses_empty_ones(tmp_path):
 def test_every_demo_person_is_searched_for():
     needles = check_logs.needles()
     assert all(person.lower() in needles for person in DEMO_PERSONS)
+
+
+def test_log_level_applies_to_djangos_loggers_too():
+    config = logs.logging_config(level="ERROR")
+    assert config["loggers"]["django"]["level"] == "ERROR"
+    assert config["root"]["level"] == "ERROR"

@@ -76,6 +76,8 @@ def logging_config(*, level: str = "INFO", fmt: str = "console", file: str = "")
         "handlers": handlers,
         "root": {"handlers": list(handlers), "level": level},
         "loggers": {
+            # Django's defaults set its logger to INFO, whatever the root says: LOG_LEVEL applies.
+            "django": {"level": level},
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
         },
