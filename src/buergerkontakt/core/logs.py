@@ -22,7 +22,8 @@ import time
 import uuid
 
 import structlog
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from .hybrid import HybridMiddleware
 
 access = structlog.stdlib.get_logger("buergerkontakt.access")
 
@@ -104,16 +105,8 @@ class RedactPaths(logging.Filter):
         return True
 
 
-class RequestLogMiddleware:
+class RequestLogMiddleware(HybridMiddleware):
     """Binds a request id to the log context and writes one access line per request."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
 
     def _start(self, request) -> tuple[str, float]:
         given = request.headers.get("X-Request-ID", "")
@@ -129,7 +122,7 @@ class RequestLogMiddleware:
         return response
 
     def __call__(self, request):
-        if iscoroutinefunction(self):
+        if self.is_async:
             return self.__acall__(request)
         request_id, started = self._start(request)
         return self._finish(request, self.get_response(request), request_id, started)

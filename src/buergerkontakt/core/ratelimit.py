@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+
+from .hybrid import HybridMiddleware
 
 
 def client_ip(request) -> str:
@@ -106,20 +108,12 @@ def _too_many(request):
                             "erneut."))
 
 
-class PublicWriteLimitMiddleware:
+class PublicWriteLimitMiddleware(HybridMiddleware):
     """Answers 429 with a German message once a visitor's public writes exceed their rule. Safe
     requests pass straight through, without a thread switch in either mode."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
     def __call__(self, request):
-        if iscoroutinefunction(self):
+        if self.is_async:
             return self.__acall__(request)
         if request.method in UNSAFE_METHODS:
             chosen = public_write_rule(request, request.user)
