@@ -86,9 +86,6 @@ class Relay:
                 if not members:
                     del self.addresses[address]
 
-    def receivers(self, address: Address) -> set[Receiver]:
-        return self.addresses.get(address, set())
-
     # --- delivery -------------------------------------------------------------------------------------
     def deliver(self, message: dict) -> int:
         """Write each event of a relay message to this process's matching connections; returns the
@@ -97,11 +94,11 @@ class Relay:
         started = 0
         for entry in message.get("batches", ()):
             text = entry["text"]
+            addresses = [*map(user_address, entry.get("users", ())),
+                         *map(security_address, entry.get("security", ()))]
             targets: dict[Receiver, None] = {}  # ordered, each connection once per event
-            for user_id in entry.get("users", ()):
-                targets.update(dict.fromkeys(self.addresses.get(user_address(user_id), ())))
-            for location_id in entry.get("security", ()):
-                targets.update(dict.fromkeys(self.addresses.get(security_address(location_id), ())))
+            for address in addresses:
+                targets.update(dict.fromkeys(self.addresses.get(address, ())))
             for receiver in targets:
                 task = asyncio.Task(receiver.relay_send(text), loop=loop, eager_start=True)
                 if not task.done():  # only this socket has to wait; keep a reference until it is done

@@ -22,8 +22,7 @@ from .models import Appointment, Quota
 
 
 class TooManyRequests(BookingError):
-    default_message = _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten "
-                        "erneut.")
+    default_message = ratelimit.TOO_MANY
 
 
 class ChallengeFailed(BookingError):

@@ -166,8 +166,7 @@ def status(request: HttpRequest, number: Number, query: Query[StatusQuery]):
         raise HttpError(410, str(exc)) from None
     except links.LinkInvalid as exc:
         if not ratelimit.allow("callback_status_ip", ratelimit.client_ip(request)):
-            raise HttpError(429, _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen "
-                                   "Minuten erneut.")) from None
+            raise HttpError(429, str(ratelimit.TOO_MANY)) from None
         raise HttpError(403, str(exc)) from None
     is_open = ticket.status == Ticket.Status.OPEN
     return {

@@ -18,8 +18,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .hybrid import HybridMiddleware
+
+# The one message for every refusal by a rate limit (pages, API, the forms' own rules).
+TOO_MANY = gettext_lazy("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten erneut.")
 
 
 def client_ip(request) -> str:
@@ -103,9 +107,7 @@ def public_write_rule(request, user) -> tuple[str, str] | None:
 def _too_many(request):
     from .views import error_response
 
-    return error_response(request, 429, _("Zu viele Anfragen"),
-                          _("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten "
-                            "erneut."))
+    return error_response(request, 429, _("Zu viele Anfragen"), str(TOO_MANY))
 
 
 class PublicWriteLimitMiddleware(HybridMiddleware):

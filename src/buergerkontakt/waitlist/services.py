@@ -89,8 +89,7 @@ class WaitlistError(BookingError):
 
 
 class TooManyRequests(WaitlistError):
-    default_message = gettext_lazy("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen "
-                                   "Minuten erneut.")
+    default_message = ratelimit.TOO_MANY
 
 
 class OfferClosed(WaitlistError):
