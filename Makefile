@@ -31,8 +31,12 @@ uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
 	  (echo "Installing uv …" && $(PYTHON) -m pip install --quiet --disable-pip-version-check uv)
 
+# Bytecode is compiled at install time (site-packages and our sources): machines and containers
+# that set PYTHONDONTWRITEBYTECODE would otherwise recompile Django in every process that starts –
+# each uvicorn worker, each test server – which costs seconds of CPU per start.
 python-deps: uv
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	@$(PY) -m compileall -q -j 0 src
 
 assets:
 	@command -v npm >/dev/null 2>&1 || { $(MAKE) $(APT_UPDATED) && apt-get install -y -qq nodejs npm; }

@@ -140,6 +140,7 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("uvicorn did not answer within 60 s")
             time.sleep(0.2)
+        wait_until_settled(proc.pid, workers)
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -149,6 +150,49 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # the comm field may contain spaces; the fields after its closing ")" are fixed
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+def wait_until_settled(pid: int, workers: int, *, timeout: float = 60.0) -> None:
+    """Wait until all ``workers`` processes of the server exist and have gone quiet.
+
+    /api/health answers as soon as the *first* worker is up; the others may still be importing
+    Django. A measurement that starts then measures start-up, not the server. Quiet means less than
+    5 % of one core in the last half second (Linux /proc; elsewhere this only waits for nothing)."""
+    if not Path("/proc").is_dir():
+        return
+    hz = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    previous = None
+    while time.monotonic() < deadline:
+        children = _children(pid) if workers > 1 else []
+        ticks = _cpu_ticks([pid, *children])
+        all_there = workers == 1 or len(children) >= workers
+        if all_there and previous is not None and (ticks - previous) / hz < 0.05 * 0.5:
+            return
+        previous = ticks
+        time.sleep(0.5)
+    print(f"[bench] warning: server processes still busy after {timeout:.0f} s", flush=True)
 
 
 # --- a minimal HTTP/1.1 client ------------------------------------------------------------------
