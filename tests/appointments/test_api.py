@@ -492,6 +492,41 @@ def test_taken_times_are_refused_without_locks_but_due_capacity_is_not(client, o
     assert_capacity_invariant()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_taken_answer_is_remembered_until_a_write_or_the_next_due_time():
+    """Outside a transaction (as in production) a "taken" answer is remembered: the refusal reads
+    nothing, the holder's own idempotency key still gets its hold back, a cancellation drops the
+    memo at once and the next due time (hold expiry) bounds it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from buergerkontakt.appointments.availability_cache import certainly_taken
+
+    office = build_office()
+    client, ids, where = Client(), [office.short.pk], office.location.pk
+    with time_machine.travel(NOW, tick=False):
+        first = hold(client, office, idempotency_key="erste-anfrage").json()
+        assert certainly_taken(ids, where, EIGHT, NOW)
+        with CaptureQueriesContext(connection) as queries:
+            assert certainly_taken(ids, where, EIGHT, NOW, idempotency_key="jemand-anders")
+            assert not certainly_taken(ids, where, EIGHT, NOW, idempotency_key="erste-anfrage")
+        assert len(queries) == 0
+        again = hold(client, office, idempotency_key="erste-anfrage")
+        assert again.status_code == 201 and again.json()["code"] == first["code"]
+        assert_german_error(hold(client, office, idempotency_key="jemand-anders"), 409, "leider vergeben")
+
+        services.cancel_appointment(Appointment.objects.get(code=first["code"]))
+        with CaptureQueriesContext(connection) as queries:
+            # still occupied until its capacity is released, but asked afresh after the write
+            assert certainly_taken(ids, where, EIGHT, NOW)
+        assert len(queries) > 0
+    later = NOW + timedelta(minutes=11)  # the cancelled hold's capacity is due: free again
+    with time_machine.travel(later, tick=False):
+        assert not certainly_taken(ids, where, EIGHT, later)
+        assert hold(client, office).status_code == 201
+    assert_capacity_invariant()
+
+
 def test_hidden_locations_are_left_out(client, office, frozen):
     office.location.is_public = False
     office.location.save()

@@ -514,10 +514,9 @@ def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
     service_ids, location_id, location_slug, location_name = availability_cache.remember(
         ("hold-target", tuple(payload.services), payload.location), resolve)
     # A time already gone is refused without a transaction – unless this is a repeated request
-    # (same idempotency key), which gets its own hold back.
-    if availability_cache.certainly_taken(service_ids, location_id, payload.start, now) and not (
-            payload.idempotency_key and Appointment.objects.filter(
-                idempotency_key=payload.idempotency_key.strip()).exists()):
+    # (same idempotency key as a hold on that time), which gets its own hold back.
+    if availability_cache.certainly_taken(service_ids, location_id, payload.start, now,
+                                          idempotency_key=payload.idempotency_key):
         raise HttpError(409, str(SlotUnavailable()))
     with booking_errors():
         appointment = citizen.hold(

@@ -46,7 +46,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q
 
 from buergerkontakt.directory.models import Service
 
@@ -86,9 +85,10 @@ def _digest(parts: Iterable[object]) -> str:
 _local: dict[str, tuple] = {}
 _generations_seen: dict[tuple[int, ...], tuple[float, tuple]] = {}
 _shared_checked: dict[str, float] = {}
-_taken_until: dict[tuple, float] = {}
-# A time found taken is refused from memory for this long (per process): the crowd at release time
-# asks for the same few times again and again. Capacity freed meanwhile is offered a second later.
+_taken_until: dict[tuple, tuple] = {}
+# Without a shared cache a time found taken is refused from memory for this long (per process):
+# the crowd at release time asks for the same few times again and again. Capacity freed meanwhile
+# by another process is offered a second later. With Redis see ``taken_memo_seconds``.
 TAKEN_MEMO_SECONDS = 1.0
 LOCAL_MAX = 512
 # Other processes' writes are noticed after at most this long (plus the refresh itself).
@@ -248,40 +248,90 @@ def _hold_shape(service_ids: tuple[int, ...], location_id: int) -> tuple[int, in
         group.slot_minutes
 
 
-def certainly_taken(service_ids: Sequence[int], location_id: int, start: datetime,
-                    now: datetime) -> bool:
+def certainly_taken(service_ids: Sequence[int], location_id: int, start: datetime, now: datetime,
+                    idempotency_key: str | None = None) -> bool:
     """True only when a hold at ``start`` would certainly be refused as taken right now: all k units
-    exist, at least one has no free online capacity, and no due appointment (expired hold, released
-    cancellation) could free it. Two indexed reads and no transaction or row lock, so the crowd at
-    release time that asks for times already gone is answered cheaply (benchmark P2); outside a
-    transaction a positive answer is remembered for ``TAKEN_MEMO_SECONDS`` per process. In every
-    other case (False) the booking services decide under their locks, with their own messages.
+    exist, at least one has no free online capacity, no due appointment (expired hold, released
+    cancellation) could free it, and ``idempotency_key`` is not the key of an appointment on these
+    units (a repeated request gets its own hold back from the booking services). In every other
+    case (False) the booking services decide under their locks, with their own messages.
+
+    Two indexed reads and no transaction or row lock – the crowd at release time that asks for
+    times already gone is answered cheaply (benchmark P2). Outside a transaction a positive answer
+    is remembered per process (see :func:`_remember_taken`), so most refusals read nothing at all.
     """
     local = _local_ok()
     memo_key = (tuple(service_ids), location_id, start)
-    if local and _taken_until.get(memo_key, 0.0) > time.time():
-        return True
+    key = (idempotency_key or "").strip()
+    if local:
+        memo = _taken_until.get(memo_key)
+        if memo is not None:
+            until, group_id, stamp, holder_keys = memo
+            if time.time() < until and _generations((group_id,), time.time(), True) == stamp:
+                return key not in holder_keys
+            _taken_until.pop(memo_key, None)
     shape = remember(("hold-shape", tuple(service_ids), location_id),
                      lambda: _hold_shape(tuple(service_ids), location_id))
     if shape is None:
         return False
     group_id, k, minutes = shape
+    # The generation before the reads: a write committed in between makes the memo stale at once.
+    stamp = _generations((group_id,), time.time(), local) if local else None
     units = list(Slot.objects.filter(group_id=group_id, location_id=location_id, start__gte=start,
                                      start__lt=start + timedelta(minutes=k * minutes))
                  .values_list("id", "start", "online_used", "online_capacity"))
     if len(units) != k or min(unit[1] for unit in units) != start:
         return False
-    full = [slot_id for slot_id, _start, used, capacity in units if used >= capacity]
+    full = {slot_id for slot_id, _start, used, capacity in units if used >= capacity}
     if not full:
         return False
+    # Every appointment that ever occupied these units (the rows are kept after release): whether
+    # one is due, when the next one falls due, and their idempotency keys.
     holding = (Appointment.Status.HELD, Appointment.Status.PENDING_CONFIRMATION)
-    due = Appointment.objects.filter(
-        Q(status__in=holding, hold_expires_at__lte=now) | Q(capacity_release_at__lte=now),
-        capacity_released=False, quota=Quota.ONLINE, units__slot_id__in=full)
-    if due.exists():
+    next_due = None
+    holder_keys = set()
+    for slot_id, status, quota, released, expires, release_at, holder_key in (
+            Appointment.objects.filter(units__slot_id__in=[unit[0] for unit in units])
+            .values_list("units__slot_id", "status", "quota", "capacity_released", "hold_expires_at",
+                         "capacity_release_at", "idempotency_key")):
+        if holder_key:
+            holder_keys.add(holder_key)
+        if released or quota != Quota.ONLINE or slot_id not in full:
+            continue
+        for due_at in (expires if status in holding else None, release_at):
+            if due_at is not None:
+                if due_at <= now:
+                    return False
+                next_due = due_at if next_due is None else min(next_due, due_at)
+    if key in holder_keys:
         return False
     if local:
-        if len(_taken_until) >= LOCAL_MAX * 8:
-            _taken_until.clear()
-        _taken_until[memo_key] = time.time() + TAKEN_MEMO_SECONDS
+        _remember_taken(memo_key, group_id, stamp, frozenset(holder_keys), now, next_due)
     return True
+
+
+def _remember_taken(memo_key: tuple, group_id: int, stamp: tuple, holder_keys: frozenset,
+                    now: datetime, next_due: datetime | None) -> None:
+    """Remember a "taken" answer in this process until the first of: the group's generation
+    changes (every capacity write bumps it when it commits, see :func:`invalidate` – this process
+    notices another process's write within ``GENERATION_RECHECK_SECONDS``), the next appointment
+    on these units falls due, or ``taken_memo_seconds()`` pass."""
+    lifetime = taken_memo_seconds()
+    if next_due is not None:
+        lifetime = min(lifetime, (next_due - now).total_seconds())
+    if lifetime <= 0:
+        return
+    if len(_taken_until) >= LOCAL_MAX * 8:
+        _taken_until.clear()
+    _taken_until[memo_key] = (time.time() + lifetime, group_id, stamp, holder_keys)
+
+
+def taken_memo_seconds() -> float:
+    """How long a "taken" answer may be remembered at most: the cache lifetime when the cache is
+    shared by all processes (Redis: every process sees every write's new generation), one second
+    with a per-process cache (a write in another process is not seen at all)."""
+    ttl = ttl_seconds()
+    if not ttl:
+        return 0.0
+    backend = settings.CACHES["default"]["BACKEND"]
+    return float(ttl) if "redis" in backend.lower() else TAKEN_MEMO_SECONDS
