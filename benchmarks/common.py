@@ -152,69 +152,6 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
             proc.wait()
 
 
-@contextlib.contextmanager
-def scaled_server(env: dict[str, str], *, workers: int) -> Iterator[str]:
-    """The production shape of ``make run-scaled`` and docs/operations.md: ``workers`` uvicorn
-    processes, one per port, behind nginx (deploy/render_nginx.py, the shipped site template) that
-    spreads the *requests* over them. ``uvicorn --workers N`` instead shares one listening socket,
-    so each worker serves the keep-alive connections it happened to accept and one with more
-    connections than the others makes its clients wait longer. Yields nginx's base URL once every
-    worker is up and quiet."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        raise RuntimeError("nginx is not installed (make nginx)")
-    run_dir = BENCH_DIR / f"nginx-{os.getpid()}"
-    ports = [free_port() for _ in range(workers)]
-    listen = free_port()
-    site_env = {**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
-    procs = [subprocess.Popen(
-        [str(VENV_BIN / "uvicorn"), "buergerkontakt.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", "--no-access-log", "--log-level", "warning",
-         "--lifespan", "off", "--ws", "websockets-sansio"], cwd=ROOT, env=site_env, start_new_session=True)
-        for port in ports]
-    subprocess.run([sys.executable, str(ROOT / "deploy" / "render_nginx.py"), "--listen", f"127.0.0.1:{listen}",
-                    "--static-root", str(BENCH_DIR / "static"), "--run-dir", str(run_dir),
-                    *(arg for port in ports for arg in ("--upstream", f"127.0.0.1:{port}"))],
-                   check=True, capture_output=True)
-    procs.append(subprocess.Popen([nginx, "-p", str(run_dir), "-e", str(run_dir / "error.log"),
-                                   "-c", str(run_dir / "nginx.conf")], start_new_session=True))
-    try:
-        for port in ports:
-            _wait_for_health(f"http://127.0.0.1:{port}", procs)
-        _wait_for_health(f"http://127.0.0.1:{listen}", procs)
-        for proc in procs[:-1]:
-            wait_until_settled(proc.pid, 1)
-        yield f"http://127.0.0.1:{listen}"
-    finally:
-        for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _wait_for_health(base: str, procs: list[subprocess.Popen]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while True:
-        if any(proc.poll() is not None for proc in procs):
-            raise RuntimeError("a server process exited during start-up")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{base} did not answer within 60 s")
-        time.sleep(0.2)
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
