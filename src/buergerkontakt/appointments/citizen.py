@@ -45,7 +45,8 @@ def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload:
     if not ratelimit.allow("booking_ip", ip):
         raise TooManyRequests()
     appointment = services.hold_slot(services_chosen, location, start, quota=Quota.ONLINE,
-                                     idempotency_key=idempotency_key, now=now)
+                                     idempotency_key=idempotency_key, now=now,
+                                     key_is_new=bool(idempotency_key))
     if language and appointment.language != language and language in dict(settings.LANGUAGES):
         Appointment.objects.filter(pk=appointment.pk).update(language=language)
         appointment.language = language

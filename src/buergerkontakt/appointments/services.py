@@ -790,7 +790,8 @@ def _same_request(existing: Appointment, location_id: int, start: datetime, quot
 
 def hold_slot(services: Iterable[Service | int], location: Location | int, start: datetime, *,
               quota: str = Quota.ONLINE, idempotency_key: str | None = None, booked_by=None,
-              hold_minutes: int | None = None, now: datetime | None = None) -> Appointment:
+              hold_minutes: int | None = None, now: datetime | None = None,
+              key_is_new: bool = False) -> Appointment:
     """Reserve the units from ``start`` for the chosen services; returns the HELD appointment.
 
     The hold lasts the group's ``hold_minutes`` unless ``hold_minutes`` is given (a waitlist offer
@@ -798,6 +799,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
     ``idempotency_key`` (e.g. from a hidden form field) always returns the same appointment and
     books once, also when both requests race. Raises :class:`SlotUnavailable` when the time is
     taken and :class:`BookingError` for bad input; nothing is written in either case.
+    ``key_is_new``: the caller has just found no appointment with this key (one query less; a
+    request with the same key that races past is still caught by the unique constraint).
     """
     now = _now(now)
     _check_quota(quota)
@@ -813,7 +816,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
     try:
         with transaction.atomic():
             return _hold(services, location_id, start, quota=quota, idempotency_key=idempotency_key,
-                         booked_by=booked_by, hold_minutes=hold_minutes, now=now)
+                         booked_by=booked_by, hold_minutes=hold_minutes, now=now,
+                         check_key=not key_is_new)
     except IntegrityError as exc:
         # A concurrent request with the same idempotency key won, or a check constraint fired.
         if idempotency_key:
@@ -824,8 +828,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
 
 
 def _hold(services, location_id: int, start: datetime, *, quota: str, idempotency_key: str | None,
-          booked_by, hold_minutes: int | None, now: datetime) -> Appointment:
-    if idempotency_key:
+          booked_by, hold_minutes: int | None, now: datetime, check_key: bool = True) -> Appointment:
+    if idempotency_key and check_key:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _same_request(existing, location_id, start, quota)
@@ -865,16 +869,19 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         raise SlotUnavailable()
 
     # Lock order: due appointments on these units, then all slot rows involved, by ascending id.
-    claimed = _claim(due_ids, now) if due_ids else []
-    released = _units_of(claimed)
-    locked = _lock_slots([*slot_ids, *(slot_id for slot_id, _quota in released)])
-    _decrement(released)
-    if engine.crosses_capacity_drop([locked[slot_id].capacity(quota) for slot_id in slot_ids]):
-        raise SlotUnavailable()  # a counter closes during the appointment (ADR 0002)
-    for slot_id in slot_ids:
-        slot = locked[slot_id]
-        if slot.used(quota) - released[(slot_id, quota)] >= slot.capacity(quota):
-            raise SlotUnavailable()
+    # One unit and nothing to claim (the common case): the conditional update below is the whole
+    # guard – it locks the row itself and there is no capacity drop within a single unit.
+    if due_ids or k > 1:
+        claimed = _claim(due_ids, now) if due_ids else []
+        released = _units_of(claimed)
+        locked = _lock_slots([*slot_ids, *(slot_id for slot_id, _quota in released)])
+        _decrement(released)
+        if engine.crosses_capacity_drop([locked[slot_id].capacity(quota) for slot_id in slot_ids]):
+            raise SlotUnavailable()  # a counter closes during the appointment (ADR 0002)
+        for slot_id in slot_ids:
+            slot = locked[slot_id]
+            if slot.used(quota) - released[(slot_id, quota)] >= slot.capacity(quota):
+                raise SlotUnavailable()
     booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used_field}__lt": F(capacity_field)}).update(
         **{used_field: F(used_field) + 1})
     if booked != k:
@@ -890,6 +897,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         for position, service in enumerate(chosen))
     AppointmentSlot.objects.bulk_create(
         AppointmentSlot(appointment=appointment, slot_id=slot_id) for slot_id in slot_ids)
+    appointment.remember_services(chosen)
     _invalidate_on_commit([group.pk])
     return appointment
 
@@ -1034,7 +1042,7 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
             current.status = Status.CONFIRMED
             current.confirmed_at = now
             current.hold_expires_at = None
-        current.save()
+        current.save(update_fields=[*details, "status", "hold_expires_at", "confirmed_at", "updated_at"])
     return current
 
 
