@@ -101,7 +101,7 @@ def redis_available() -> bool:
 
 def run_manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT,
-                   env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}, check=True)
+                   env={"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **env}, check=True)
 
 
 def run_script(env: dict[str, str], module: str, *args: str) -> None:
@@ -122,7 +122,7 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
     cmd = [str(VENV_BIN / "uvicorn"), "buergerkontakt.asgi:application", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
            "--lifespan", "off", "--timeout-keep-alive", "30"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **env},
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

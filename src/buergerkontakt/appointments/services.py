@@ -739,6 +739,15 @@ def _units_of(claimed: Sequence[tuple[int, str, str]]) -> Counter:
                    .values_list("slot_id", "appointment__quota"))
 
 
+def _take_units(slot_ids: Sequence[int], quota: str) -> None:
+    """Count one more use of each unit – only where a unit still has room, all or nothing."""
+    used_field, capacity_field = _used_field(quota), _capacity_field(quota)
+    taken = Slot.objects.filter(pk__in=slot_ids, **{f"{used_field}__lt": F(capacity_field)}).update(
+        **{used_field: F(used_field) + 1})
+    if taken != len(slot_ids):
+        raise SlotUnavailable()
+
+
 def _lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
     """``SELECT … FOR UPDATE`` of the slot rows in ascending id: the fixed lock order."""
     ids = sorted(set(slot_ids))
@@ -869,9 +878,12 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         raise SlotUnavailable()
 
     # Lock order: due appointments on these units, then all slot rows involved, by ascending id.
-    # One unit and nothing to claim (the common case): the conditional update below is the whole
-    # guard – it locks the row itself and there is no capacity drop within a single unit.
-    if due_ids or k > 1:
+    # One unit and nothing to claim (the common case): no explicit lock. The conditional update is
+    # the whole guard (it locks the row itself; a single unit has no capacity drop) and it runs
+    # last, right before the commit, so the row stays locked for one statement – at release time
+    # the others queue for that lock, not for this request's inserts.
+    locks_first = bool(due_ids) or k > 1
+    if locks_first:
         claimed = _claim(due_ids, now) if due_ids else []
         released = _units_of(claimed)
         locked = _lock_slots([*slot_ids, *(slot_id for slot_id, _quota in released)])
@@ -882,10 +894,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
             slot = locked[slot_id]
             if slot.used(quota) - released[(slot_id, quota)] >= slot.capacity(quota):
                 raise SlotUnavailable()
-    booked = Slot.objects.filter(pk__in=slot_ids, **{f"{used_field}__lt": F(capacity_field)}).update(
-        **{used_field: F(used_field) + 1})
-    if booked != k:
-        raise SlotUnavailable()
+        _take_units(slot_ids, quota)
 
     appointment = Appointment.objects.create(
         status=Status.HELD, group=group, location_id=location_id, start=start, end=units[-1][2],
@@ -897,6 +906,8 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         for position, service in enumerate(chosen))
     AppointmentSlot.objects.bulk_create(
         AppointmentSlot(appointment=appointment, slot_id=slot_id) for slot_id in slot_ids)
+    if not locks_first:
+        _take_units(slot_ids, quota)  # refused: the transaction rolls the inserts back
     appointment.remember_services(chosen)
     _invalidate_on_commit([group.pk])
     return appointment
