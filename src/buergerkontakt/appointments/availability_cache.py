@@ -23,7 +23,9 @@ Freshness:
   the generations are shared by all worker processes; with the local-memory cache each process
   invalidates its own entries and the short lifetime bounds what the other processes serve.
 * :func:`certainly_taken` lets the API refuse a hold on a time that is already gone without a
-  transaction or row lock (two indexed reads), which is what most requests at release time are;
+  transaction or row lock (two indexed reads), which is what most requests at release time are; the
+  answer is remembered per process until the group's generation changes or the next appointment on
+  those units falls due, so most refusals read nothing at all;
 * the API puts the booking windows as of now into the key, so a day released at the release time
   (or at midnight) appears at once; other time-driven changes (expired holds, cancellations
   released after their delay) are picked up when the entry expires, after 30 s at most.
