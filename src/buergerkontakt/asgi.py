@@ -4,11 +4,16 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "buergerkontakt.settings")
 
+import django
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
-from django.core.asgi import get_asgi_application
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application()
+
+from buergerkontakt.core.asgi_handler import PooledThreadASGIHandler  # noqa: E402
+
+# Django's ASGI handler, with request threads reused instead of one new thread per request.
+django_asgi_app = PooledThreadASGIHandler()
 
 # Load the URL configuration (and with it every API schema) now, while the worker starts, instead
 # of in the first request each worker serves – that took about half a second of CPU per worker.

@@ -111,6 +111,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Requests whose middleware and view run at the same time in one worker process (the rest wait
+# their turn on the event loop); 0 = no limit. See core/asgi_handler.py and docs/configuration.md.
+REQUESTS_PER_WORKER = env_int("REQUESTS_PER_WORKER", 4)
+
 ROOT_URLCONF = "buergerkontakt.urls"
 ASGI_APPLICATION = "buergerkontakt.asgi.application"
 WSGI_APPLICATION = None
@@ -174,7 +178,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with one client and connection pool per process, not per request.
+            "BACKEND": "buergerkontakt.core.redis_cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("REDIS_PREFIX", "bk"),
         }
