@@ -125,6 +125,8 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env={"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **env},
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    global _server_pid
+    _server_pid = proc.pid
     try:
         import httpx
 
@@ -150,6 +152,19 @@ def server(env: dict[str, str], *, workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+_server_pid: int | None = None
+
+
+def server_cpu_seconds() -> float:
+    """CPU time (user + system) the running benchmark server has used so far, all its processes
+    together (Linux /proc; 0.0 elsewhere). The difference around a run, divided by its requests, is
+    the server's CPU per request – a figure that moves much less with the machine's load than
+    latencies do."""
+    if _server_pid is None or not Path("/proc").is_dir():
+        return 0.0
+    return _cpu_ticks([_server_pid, *_children(_server_pid)]) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -277,6 +292,7 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     client_cpu_seconds: float = 0.0  # CPU the load generator itself used (same 2 cores as the server)
+    server_cpu_seconds: float = 0.0  # CPU the server's processes used during the run (server_cpu_seconds)
 
     @property
     def count(self) -> int:
@@ -298,6 +314,10 @@ class Run:
     def client_cpu_share(self) -> float:
         """Share of one core the client used during the run."""
         return self.client_cpu_seconds / self.seconds if self.seconds else 0.0
+
+    @property
+    def server_cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_seconds / self.count if self.count else 0.0
 
     @property
     def mean(self) -> float:

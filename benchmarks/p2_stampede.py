@@ -103,10 +103,10 @@ def verify() -> None:
     }))
 
 
-async def _clients(base: str, clients: int, jobs: list, run_job) -> tuple[float, float]:
+async def _clients(base: str, clients: int, jobs: list, run_job) -> tuple[float, float, float]:
     """``clients`` simulated clients, each on its own keep-alive connection, working off ``jobs``
-    (a real stampede: everybody is already on the page when the slots appear); returns seconds and
-    the CPU seconds the client process itself used meanwhile."""
+    (a real stampede: everybody is already on the page when the slots appear); returns seconds, the
+    CPU seconds the client process itself used meanwhile and those the server used."""
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
@@ -119,9 +119,9 @@ async def _clients(base: str, clients: int, jobs: list, run_job) -> tuple[float,
             await run_job(conn, queue.get_nowait())
         await conn.close()
 
-    t0, cpu0 = clock.perf_counter(), clock.process_time()
+    t0, cpu0, server0 = clock.perf_counter(), clock.process_time(), common.server_cpu_seconds()
     await asyncio.gather(*(client(conn) for conn in connections))
-    return clock.perf_counter() - t0, clock.process_time() - cpu0
+    return clock.perf_counter() - t0, clock.process_time() - cpu0, common.server_cpu_seconds() - server0
 
 
 async def stampede(base: str, starts: list[str], clients: int, attempts: int) -> dict:
@@ -152,9 +152,10 @@ async def stampede(base: str, starts: list[str], clients: int, attempts: int) ->
         whole.latencies_ms.append((clock.perf_counter() - t0) * 1000)
         outcome[result] = outcome.get(result, 0) + 1
 
-    elapsed, cpu = await _clients(base, clients, list(range(attempts)), attempt)
+    elapsed, cpu, server_cpu = await _clients(base, clients, list(range(attempts)), attempt)
     requests.seconds = whole.seconds = elapsed
     requests.client_cpu_seconds = whole.client_cpu_seconds = cpu
+    requests.server_cpu_seconds = whole.server_cpu_seconds = server_cpu
     return {"requests": requests, "attempts": whole, "outcome": outcome, "seconds": elapsed}
 
 
@@ -221,7 +222,8 @@ async def health_floor(base: str, clients: int, requests: int) -> common.Run:
         run.latencies_ms.append((clock.perf_counter() - t0) * 1000)
         run.statuses[status] = run.statuses.get(status, 0) + 1
 
-    run.seconds, run.client_cpu_seconds = await _clients(base, clients, list(range(requests)), one)
+    run.seconds, run.client_cpu_seconds, run.server_cpu_seconds = await _clients(
+        base, clients, list(range(requests)), one)
     return run
 
 
@@ -289,6 +291,8 @@ def report(result: dict | None) -> str:
         f"| whole attempt (hold + book) p50 / p99 | {whole.p50:.1f} ms / {whole.p99:.1f} ms |",
         f"| duration, request rate | {result['seconds']:.1f} s, {reqs.throughput:.0f} req/s |",
         f"| load generator (same 2 cores) | {reqs.client_cpu_share:.0%} of one core |",
+        f"| server CPU per request (all processes, /proc) | {reqs.server_cpu_ms_per_request:.2f} ms "
+        f"(floor: {result['floor'].server_cpu_ms_per_request:.2f} ms) |",
         f"| floor: same clients on `GET /api/health` | {result['floor'].throughput:.0f} req/s, p50 "
         f"{result['floor'].p50:.1f} ms / p99 {result['floor'].p99:.1f} ms (client: "
         f"{result['floor'].client_cpu_share:.0%} of a core) |",
