@@ -164,7 +164,7 @@ def server_cpu_seconds() -> float:
     latencies do."""
     if _server_pid is None or not Path("/proc").is_dir():
         return 0.0
-    return _cpu_ticks([_server_pid, *_children(_server_pid)]) / os.sysconf("SC_CLK_TCK")
+    return _cpu_ticks(_process_tree(_server_pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -177,6 +177,11 @@ def _children(pid: int) -> list[int]:
                 if int(fields[1]) == pid:
                     found.append(int(entry.name))
     return found
+
+
+def _process_tree(pid: int) -> list[int]:
+    """The server process and its worker processes (uvicorn ``--workers`` spawns children)."""
+    return [pid, *_children(pid)]
 
 
 def _cpu_ticks(pids: list[int]) -> int:
@@ -200,9 +205,9 @@ def wait_until_settled(pid: int, workers: int, *, timeout: float = 60.0) -> None
     deadline = time.monotonic() + timeout
     previous = None
     while time.monotonic() < deadline:
-        children = _children(pid) if workers > 1 else []
-        ticks = _cpu_ticks([pid, *children])
-        all_there = workers == 1 or len(children) >= workers
+        tree = _process_tree(pid)
+        ticks = _cpu_ticks(tree)
+        all_there = workers == 1 or len(tree) - 1 >= workers
         if all_there and previous is not None and (ticks - previous) / hz < 0.05 * 0.5:
             return
         previous = ticks

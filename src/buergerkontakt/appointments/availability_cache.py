@@ -46,7 +46,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from buergerkontakt.directory.models import Service
@@ -331,9 +332,8 @@ def _remember_taken(memo_key: tuple, group_id: int, stamp: tuple, holder_keys: f
 def taken_memo_seconds() -> float:
     """How long a "taken" answer may be remembered at most: the cache lifetime when the cache is
     shared by all processes (Redis: every process sees every write's new generation), one second
-    with a per-process cache (a write in another process is not seen at all)."""
+    with the per-process local-memory cache (a write in another process is not seen at all)."""
     ttl = ttl_seconds()
     if not ttl:
         return 0.0
-    backend = settings.CACHES["default"]["BACKEND"]
-    return float(ttl) if "redis" in backend.lower() else TAKEN_MEMO_SECONDS
+    return TAKEN_MEMO_SECONDS if isinstance(caches["default"], LocMemCache) else float(ttl)

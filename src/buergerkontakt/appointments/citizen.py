@@ -34,12 +34,10 @@ def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload:
          idempotency_key: str | None = None, language: str = "de", now: datetime | None = None,
          ) -> Appointment:
     """Hold a time for the citizen (online quota), after the proof of work and the IP limit."""
-    if idempotency_key:
-        existing = Appointment.objects.filter(idempotency_key=str(idempotency_key).strip()[:100]).first()
-        if existing is not None:
-            # A repeated submit: the challenge was already spent on the first one.
-            return services.hold_slot(services_chosen, location, start, idempotency_key=idempotency_key,
-                                      now=now)
+    if idempotency_key and Appointment.objects.filter(
+            idempotency_key=str(idempotency_key).strip()[:100]).exists():
+        # A repeated submit: the challenge was already spent on the first one.
+        return services.hold_slot(services_chosen, location, start, idempotency_key=idempotency_key, now=now)
     if settings.ALTCHA_ENABLED and not altcha.verify_payload(altcha_payload):
         raise ChallengeFailed()
     if not ratelimit.allow("booking_ip", ip):

@@ -366,7 +366,7 @@ class Appointment(models.Model):
     @property
     def service_list(self) -> list[Service]:
         """The booked services in the order they were chosen."""
-        known = self.__dict__.get("_chosen_services")
+        known = getattr(self, "_chosen_services", None)
         if known is not None:
             return list(known)
         return [row.service for row in self.service_rows.select_related("service").order_by("position")]
@@ -374,7 +374,7 @@ class Appointment(models.Model):
     def remember_services(self, services: list[Service]) -> None:
         """The services were just stored for this instance (``hold_slot``): ``service_list`` needs no
         query. They never change afterwards; a rescheduled booking is a new appointment."""
-        self.__dict__["_chosen_services"] = tuple(services)
+        self._chosen_services = tuple(services)
 
 
 class AppointmentService(models.Model):

@@ -826,7 +826,7 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
         with transaction.atomic():
             return _hold(services, location_id, start, quota=quota, idempotency_key=idempotency_key,
                          booked_by=booked_by, hold_minutes=hold_minutes, now=now,
-                         check_key=not key_is_new)
+                         key_is_new=key_is_new)
     except IntegrityError as exc:
         # A concurrent request with the same idempotency key won, or a check constraint fired.
         if idempotency_key:
@@ -837,8 +837,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
 
 
 def _hold(services, location_id: int, start: datetime, *, quota: str, idempotency_key: str | None,
-          booked_by, hold_minutes: int | None, now: datetime, check_key: bool = True) -> Appointment:
-    if idempotency_key and check_key:
+          booked_by, hold_minutes: int | None, now: datetime, key_is_new: bool = False) -> Appointment:
+    if idempotency_key and not key_is_new:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _same_request(existing, location_id, start, quota)
