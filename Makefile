@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium nginx db run run-scaled test test-fast lint fmt clean bench
+.PHONY: help install python-deps assets messages chromium nginx faketime db run run-scaled test test-fast lint fmt clean bench
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
@@ -51,6 +51,11 @@ install: python-deps assets messages
 chromium:
 	@test -x $(CHROMIUM) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Debian's libfaketime: tests/demo start `make run`'s steps on faked days in their own processes.
+FAKETIME_LIB := /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+faketime:
+	@test -e $(FAKETIME_LIB) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
+
 # Debian's nginx for the scale-out (tests/deploy, make run-scaled); never touches /etc/nginx's site.
 nginx:
 	@test -x $(NGINX) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
@@ -69,7 +74,7 @@ run-scaled: install nginx
 # Every process of the run logs JSON lines into TEST_LOG; afterwards no demo or test person's name,
 # e-mail address or phone number may be in it (scripts/check_logs.py).
 TEST_LOG := $(CURDIR)/var/test-logs/pytest.log
-test: install chromium nginx
+test: install chromium nginx faketime
 	@mkdir -p $(dir $(TEST_LOG)) && rm -f $(TEST_LOG); \
 	  LOG_FILE=$(TEST_LOG) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; \

@@ -53,6 +53,12 @@ def _past_drill(security: User) -> None:
 
 
 def _planned_drill(security: User) -> None:
+    now = timezone.now()
+    # A demo database from weeks ago: its planned drill was never held (the platform was not
+    # running); it is called off rather than started by the scheduler the moment the platform starts.
+    for overdue in Drill.objects.filter(note=PLANNED_NOTE, alarm__isnull=True, cancelled_at__isnull=True,
+                                        scheduled_for__lte=now):
+        services.cancel_drill(overdue, security, now=now)
     if Drill.objects.filter(note=PLANNED_NOTE, alarm__isnull=True, cancelled_at__isnull=True).exists():
         return
     room = User.objects.get(username="sb.weber").workstation_room

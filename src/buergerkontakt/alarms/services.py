@@ -407,7 +407,7 @@ def offline_warnings(*, now: datetime | None = None) -> list[int]:
     locations = {w.room.floor.location for w in Workstation.objects.filter(
         is_active=True, offline_warned_at__isnull=True).select_related("room__floor__location")}
     for location in locations:
-        window = calendar_for(location, HoursKind.OPENING, now.date()).current_window(now)
+        window = calendar_for(location, HoursKind.OPENING, timezone.localdate(now)).current_window(now)
         if window is None or window.start > limit:
             continue
         stale = Workstation.objects.filter(
