@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from buergerkontakt.alarms.workplace import Workplace, set_current_workplace
 from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
@@ -198,6 +199,8 @@ def set_desk(user: User, location: Location, room: Room, queues: list[Queue]) ->
     with transaction.atomic():
         desk, _created = Desk.objects.update_or_create(user=user, location=location, defaults={"room": room})
         desk.queues.set(queues)
+        # The desk chosen is where the person works now: the alarm and supervision use the same place.
+        set_current_workplace(user, room=room, source=Workplace.Source.DESK)
     return desk
 
 
