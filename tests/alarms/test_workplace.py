@@ -160,3 +160,14 @@ def test_the_alarm_bar_without_a_known_place_warns_and_links_to_the_registration
     assert "Ein Alarm nennt nur Ihren Namen und den zuletzt bekannten Ort (kein Ort bekannt)." in page
     assert reverse("alarms:register") in page
     assert not Alarm.objects.exists()
+
+
+def test_an_alarm_from_an_unknown_room_reads_as_such_on_every_page(client, reception):
+    org, user, _e01, _e10, _queue = reception
+    alarm = services.raise_alarm(user, level=2)
+    client.force_login(org.users["security"])
+    said = "Raum unbekannt – Person: Erika Empfang, zuletzt: kein Ort bekannt"
+    assert said in client.get(reverse("alarms:console")).text
+    assert said in client.get(reverse("alarms:detail", args=[alarm.pk])).text
+    page = client.get(reverse("incidents:new_report") + f"?alarm={alarm.pk}").text
+    assert f"({said}). Bitte tragen Sie den Raum ein" in page
