@@ -171,3 +171,23 @@ def test_an_alarm_from_an_unknown_room_reads_as_such_on_every_page(client, recep
     assert said in client.get(reverse("alarms:detail", args=[alarm.pk])).text
     page = client.get(reverse("incidents:new_report") + f"?alarm={alarm.pk}").text
     assert f"({said}). Bitte tragen Sie den Raum ein" in page
+
+
+def test_the_call_display_names_where_the_person_works_now(client, reception):
+    """Yesterday's desk was E.10; today she signs in at the registered PC in E.01: the alarm, the
+    desk page and the waiting-room display all say E.01."""
+    org, user, e01, e10, queue = reception
+    walkin.set_desk(user, org.location, e10, [queue])
+    _workstation, token = services.register_workstation(org.users["caseworker"], e01, "PC Empfang")
+    client.cookies["bk_workstation"] = token
+    response = client.post(reverse("core:login"), {"username": "empfang", "password": PASSWORD})
+    assert response.status_code == 302
+    ticket = walkin.issue_ticket(queue)
+    called = walkin.call_next(user, org.location)
+    assert called.pk == ticket.pk and called.room == e01
+    assert services.raise_alarm(user, level=2).room == e01
+    assert walkin.desk_of(user, org.location).room == e01
+    # a workplace at another location leaves this location's desk as it was chosen
+    elsewhere = make_counter(org.second_location, "N.01")
+    set_current_workplace(user, room=elsewhere, source=Workplace.Source.ADMIN)
+    assert walkin.desk_of(user, org.location).room == e10

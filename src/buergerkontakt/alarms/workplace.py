@@ -194,3 +194,10 @@ def on_sign_in(sender, request, user, **kwargs) -> None:
     workstation = workstation_for(request.COOKIES.get(DEVICE_COOKIE), user)
     if workstation is not None:
         signed_in_at(user, workstation)
+
+
+def workplace_room_at(user: User, location_id: int) -> Room | None:
+    """The room of the person's recorded workplace if it is at the location (the call desk's room)."""
+    workplace = Workplace.objects.filter(user=user, room__floor__location_id=location_id).select_related(
+        "room__floor").first()
+    return workplace.room if workplace else None

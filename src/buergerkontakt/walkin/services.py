@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
-from buergerkontakt.alarms.workplace import Workplace, set_current_workplace
+from buergerkontakt.alarms.workplace import Workplace, set_current_workplace, workplace_room_at
 from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
@@ -205,7 +205,12 @@ def set_desk(user: User, location: Location, room: Room, queues: list[Queue]) ->
 
 
 def desk_of(user: User, location: Location) -> Desk | None:
-    return Desk.objects.filter(user=user, location=location).select_related("room").first()
+    """The person's desk at the location; its room is where they work now (their workplace, shared
+    with the alarm) when that is at this location, else the room chosen with the desk."""
+    desk = Desk.objects.filter(user=user, location=location).select_related("room").first()
+    if desk is not None and (room := workplace_room_at(user, location.pk)) is not None:
+        desk.room = room
+    return desk
 
 
 def active_ticket(user: User) -> Ticket | None:
