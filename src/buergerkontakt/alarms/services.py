@@ -306,7 +306,8 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
     with transaction.atomic():
         pk = alarm.pk if isinstance(alarm, Alarm) else alarm
         current = (
-            Alarm.objects.select_for_update().select_related("room__floor", "raised_by").filter(pk=pk).first()
+            Alarm.objects.select_for_update(of=("self",)).select_related("room__floor", "raised_by")
+            .filter(pk=pk).first()
         )
         if current is None or not current.is_active:
             return 0
