@@ -201,3 +201,12 @@ def workplace_room_at(user: User, location_id: int) -> Room | None:
     workplace = Workplace.objects.filter(user=user, room__floor__location_id=location_id).select_related(
         "room__floor").first()
     return workplace.room if workplace else None
+
+
+def workplaces_at(locations):
+    """The recorded workplaces in the locations (the security console), by room."""
+    return (
+        Workplace.objects.filter(room__floor__location__in=locations, user__is_active=True)
+        .select_related("user", "room__floor__location", "workstation")
+        .order_by("room__floor__location__name", "room__floor__level", "room__number", "user__last_name")
+    )
