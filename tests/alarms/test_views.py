@@ -34,10 +34,12 @@ def test_raise_without_javascript(client, org):
     assert response["Location"] == "/mitarbeiter/" and Alarm.objects.count() == 1
 
 
-def test_raise_without_room_is_refused_with_a_reason(client, org):
-    client.force_login(org.users["teamlead"])  # no workstation room
+def test_raise_without_a_known_room_still_goes_out_and_says_so(client, org):
+    client.force_login(org.users["teamlead"])  # no workplace, no registered workstation
     response = client.post(reverse("alarms:raise"), {"level": "2"}, follow=True)
-    assert "keinem Raum zugeordnet" in response.text and not Alarm.objects.exists()
+    assert "Alarm ausgelöst" in response.text
+    alarm = Alarm.objects.get()
+    assert alarm.room is None and alarm.place.startswith("Raum unbekannt – Person: Teamlead Test")
 
 
 def test_citizens_and_anonymous_cannot_raise(client, org):

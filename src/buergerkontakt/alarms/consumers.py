@@ -22,6 +22,7 @@ from buergerkontakt.core.permissions import is_staff_member
 from . import queries, services
 from .batching import Batcher
 from .relay import relay, security_address, user_address
+from .workplace import current_place
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _hello(user, workstation) -> dict:
         "alarms": received,
         "own": own,
         "reach": queries.reachable(user, workstation),
-        "registered": workstation is not None,
+        "registered": current_place(user, workstation=workstation).known,
         "security_locations": [location.pk for location in queries.security_locations(user)],
     }
 

@@ -87,7 +87,14 @@ class Alarm(models.Model):
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Standort")
     )
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Raum"))
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="alarms",
+                             verbose_name=_("Raum"), help_text=_("Leer: Raum unbekannt (siehe Ort)."))
+    place = models.CharField(
+        _("Ort"), max_length=300, blank=True,
+        help_text=_(
+            "Wie der Ort allen Empfängern genannt wird, z. B. „Raum unbekannt – Person: …, zuletzt: …“."
+        ),
+    )
     workstation = models.ForeignKey(
         Workstation, on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
     )
@@ -120,10 +127,18 @@ class Alarm(models.Model):
         indexes = [models.Index(fields=["location", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} – {self.room.number} ({self.raised_at:%d.%m.%Y %H:%M})"
+        where = self.room.number if self.room else _("Raum unbekannt")
+        return f"{self.get_level_display()} – {where} ({self.raised_at:%d.%m.%Y %H:%M})"
 
     def permission_scope(self):
         return self.location
+
+    @property
+    def where(self) -> str:
+        """The place as every recipient reads it (the room, or "Raum unbekannt – Person: …")."""
+        if self.place:
+            return self.place
+        return self.room.number if self.room else str(_("Raum unbekannt"))
 
     @property
     def is_active(self) -> bool:
@@ -236,3 +251,6 @@ class Drill(models.Model):
         if self.alarm_id is None:
             return "planned"
         return "running" if self.alarm.is_active else "done"
+
+
+from .workplace import Workplace  # noqa: E402,F401  (the current-workplace model lives with its services)

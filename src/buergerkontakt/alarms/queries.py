@@ -16,6 +16,7 @@ from buergerkontakt.core.permissions import has_role
 from . import recipients
 from .models import Alarm, Delivery, Drill, Workstation
 from .services import offline_q
+from .workplace import current_place
 
 
 def _name(user: User | None) -> str:
@@ -23,15 +24,18 @@ def _name(user: User | None) -> str:
 
 
 def alarm_payload(alarm_id: int) -> dict:
-    alarm = Alarm.objects.select_related("room__floor__location", "raised_by").get(pk=alarm_id)
+    alarm = Alarm.objects.select_related("room__floor__location", "location", "raised_by").get(pk=alarm_id)
+    room = alarm.room
     return {
         "id": alarm.pk,
         "level": alarm.level,
         "level_label": alarm.get_level_display(),
-        "room": alarm.room.number,
-        "room_name": alarm.room.name,
-        "floor": alarm.room.floor.name,
-        "location": alarm.room.floor.location.name,
+        "room": room.number if room else "",
+        "room_name": room.name if room else "",
+        "floor": room.floor.name if room else "",
+        "location": alarm.location.name,
+        "place": alarm.where,
+        "room_known": room is not None,
         "location_id": alarm.location_id,
         "person": _name(alarm.raised_by),
         "raised_at": alarm.raised_at.isoformat(),
@@ -43,6 +47,11 @@ def alarm_payload(alarm_id: int) -> dict:
 
 def instruction(level: int, role: str, room: str) -> str:
     """What the recipient should do – never sends colleagues into the room at level 3."""
+    if level >= 3 and not room and role != recipients.SECURITY:
+        return _(
+            "Gefahr im Gebäude (Raum unbekannt): Schließen Sie Ihre Tür, bleiben Sie im Raum und "
+            "warten Sie auf Entwarnung."
+        )
     if level >= 3:
         if role == recipients.SECURITY:
             return _(
@@ -93,10 +102,11 @@ def active_for(user: User) -> tuple[list[dict], list[dict]]:
 def reachable(user: User, workstation: Workstation | None, now: datetime | None = None) -> int:
     """How many recipients of a level-2 alarm from here are online right now (0: warn the user)."""
     now = now or timezone.now()
-    room = workstation.room if workstation else user.workstation_room
-    if room is None:
+    place = current_place(user, workstation=workstation)
+    location = place.location
+    if location is None:
         return 0
-    ids = [r.user_id for r in recipients.initial(room, 2, user)]
+    ids = [r.user_id for r in recipients.initial(place.room, 2, user, location_id=location.pk)]
     return (
         Workstation.objects.filter(is_active=True, last_user_id__in=ids)
         .exclude(offline_q(now))

@@ -22,7 +22,7 @@ from buergerkontakt.core.models import Role, Room, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
 
-from . import live, recipients
+from . import live, recipients, workplace
 from .models import Alarm, Delivery, Drill, Level, TimelineEvent, Workstation, hash_token, new_device_token
 
 Kind = TimelineEvent.Kind
@@ -55,6 +55,9 @@ def register_workstation(user: User, room: Room, name: str) -> tuple[Workstation
         token_hash=hash_token(token),
         registered_by=user,
         last_user=user,
+    )
+    workplace.set_current_workplace(
+        user, workstation=workstation, source=workplace.Workplace.Source.WORKSTATION
     )
     return workstation, token
 
@@ -112,19 +115,6 @@ def is_online(workstation: Workstation, now: datetime | None = None) -> bool:
 
 
 # --- raising ------------------------------------------------------------------------------------------
-def alarm_room(user: User, workstation: Workstation | None) -> Room:
-    room = workstation.room if workstation else user.workstation_room
-    if room is None:
-        raise AlarmError(
-            _(
-                "Ihr Arbeitsplatz ist keinem Raum zugeordnet. Bitte registrieren Sie ihn, damit "
-                "ein Alarm Sie findet."
-            ),
-            409,
-        )
-    return room
-
-
 def raise_alarm(
     user: User,
     *,
@@ -140,13 +130,20 @@ def raise_alarm(
         raise AlarmError(_("Unbekannte Alarmstufe."))
     if not user.authority_id:
         raise AlarmError(_("Nur Mitarbeitende einer Behörde können einen Alarm auslösen."), 403)
-    room = room or alarm_room(user, workstation)
-    chosen = recipients.initial(room, level, user, drill=drill)
+    if room is None:  # where the person works now (alarms/workplace.py); unknown is said, never guessed
+        place = workplace.current_place(user, workstation=workstation)
+        room, location, where = place.room, place.location, place.alarm_text()
+    else:  # a drill simulates an alarm from a chosen room
+        location, where = room.floor.location, workplace.room_label(room)
+    if location is None:
+        raise AlarmError(_("Ihre Behörde hat keinen Standort, an den ein Alarm gehen könnte."), 409)
+    chosen = recipients.initial(room, level, user, drill=drill, location_id=location.pk)
     with transaction.atomic():
         alarm = Alarm.objects.create(
             authority_id=user.authority_id,
-            location_id=room.floor.location_id,
+            location_id=location.pk,
             room=room,
+            place=where[:300],
             workstation=workstation,
             raised_by=user,
             level=level,
@@ -309,7 +306,8 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
     with transaction.atomic():
         pk = alarm.pk if isinstance(alarm, Alarm) else alarm
         current = (
-            Alarm.objects.select_for_update().select_related("room__floor", "raised_by").filter(pk=pk).first()
+            Alarm.objects.select_for_update(of=("self",)).select_related("room__floor", "raised_by")
+            .filter(pk=pk).first()
         )
         if current is None or not current.is_active:
             return 0
@@ -322,7 +320,9 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
         circle = current.circle
         while not added and circle < 4:
             circle += 1
-            added = recipients.widening(current.room, current.raised_by, circle, already)
+            added = recipients.widening(
+                current.room, current.raised_by, circle, already, location_id=current.location_id
+            )
         first_escalation = current.escalated_at is None
         current.circle, current.escalated_at = circle, now
         if added:
@@ -356,14 +356,8 @@ def _fallback(alarm: Alarm, now: datetime) -> None:
         if p
     ]
     text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
-        "ALARM Stufe %(level)s: %(location)s, Raum %(room)s (%(floor)s). Niemand hat den Alarm am PC "
-        "bestätigt."
-    ) % {
-        "level": alarm.level,
-        "location": alarm.location.name,
-        "room": alarm.room.number,
-        "floor": alarm.room.floor.name,
-    }
+        "ALARM Stufe %(level)s: %(place)s. Niemand hat den Alarm am PC bestätigt."
+    ) % {"level": alarm.level, "place": alarm.where}
     transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
     alarm.fallback_sent_at = now
     _event(alarm, Kind.FALLBACK, now, detail=_("%(count)s Rufnummern") % {"count": len(phones)})

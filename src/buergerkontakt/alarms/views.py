@@ -21,7 +21,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
 
-from . import queries, services
+from . import queries, services, workplace
 from .consumers import DEVICE_COOKIE
 from .models import Alarm, Drill, Level, Workstation
 
@@ -125,6 +125,9 @@ def console(request: HttpRequest) -> HttpResponse:
     )
     for w in stations:
         w.online = w.pk not in offline_ids
+    workplaces = list(workplace.workplaces_at(locations))
+    for place in workplaces:
+        place.online = services.is_online(place.workstation, now) if place.workstation else None
     context = {
         "stations": stations,
         "online_count": sum(1 for w in stations if w.online),
@@ -133,6 +136,7 @@ def console(request: HttpRequest) -> HttpResponse:
             :30
         ],
         "now": now,
+        "workplaces": workplaces,
     }
     template = "alarms/_console_body.html" if request.htmx else "alarms/console.html"
     return render(request, template, context)

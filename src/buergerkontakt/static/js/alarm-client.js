@@ -42,7 +42,7 @@
     overlay.dataset.level = String(a.level);
     overlay.querySelector("[data-drill]").hidden = !a.drill;
     overlay.querySelector("[data-title]").textContent = a.level_label;
-    overlay.querySelector("[data-where]").textContent = texts.room + " " + a.room + (a.room_name ? " (" + a.room_name + ")" : "") + " · " + a.floor + " · " + a.location;
+    overlay.querySelector("[data-where]").textContent = a.place || (texts.room + " " + a.room + (a.room_name ? " (" + a.room_name + ")" : "") + " · " + a.floor + " · " + a.location);
     overlay.querySelector("[data-who]").textContent = a.person + " · " + a.time;
     overlay.querySelector("[data-instruction]").textContent = item.instruction || "";
     var answered = overlay.querySelector("[data-answered]");
