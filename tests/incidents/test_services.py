@@ -254,6 +254,9 @@ def test_correction_rehashes_and_is_logged_without_values(reg, travel):
         measures=["second_exit"],
         note="Schreibweise laut Ausweis",
     )
+    # identity and level changed: inactive until somebody other than keeper2 approves it again
+    assert not services.lookup(reg.keeper, purpose="Termin am Dienstag", case_number=CASE).found
+    services.approve_entry(created, reg.keeper)
     assert (
         services.lookup(
             reg.keeper, purpose="Termin am Dienstag", name="Juergen Mueller", birth_date=BIRTH
@@ -262,7 +265,8 @@ def test_correction_rehashes_and_is_logged_without_values(reg, travel):
     )
     assert not services.lookup(reg.keeper, purpose="Termin am Dienstag", case_number=CASE).found
     row = LogEntry.objects.get(action=LogEntry.Action.ENTRY_CORRECTED)
-    assert row.note.startswith("name, case_number, level, measures") and "Müller" not in row.note
+    assert row.note.startswith("name, case_number, level, measures – erneute Freigabe erforderlich")
+    assert "Müller" not in row.note
 
 
 def test_entries_expire_after_two_years_with_the_daily_task(reg, settings):

@@ -232,6 +232,17 @@ class Entry(models.Model):
         verbose_name=_("freigegeben von"),
     )
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    # The keeper whose correction of identity or level sent the entry back to approval (four eyes:
+    # then this person, not the creator, is the one who may not approve it).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    changed_at = models.DateTimeField(_("geändert am"), null=True, blank=True)
     expires_at = models.DateTimeField(_("läuft ab am"))
 
     class Meta:
@@ -240,8 +251,12 @@ class Entry(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=2, level__lte=3), name="incident_entry_level_2"),
+            # four eyes: the approver is never the author of the version approved – the creator,
+            # or after a correction of identity or level the keeper who made it
             models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                condition=Q(approved_by__isnull=True)
+                | Q(changed_by__isnull=True) & ~Q(approved_by=F("created_by"))
+                | Q(changed_by__isnull=False) & ~Q(approved_by=F("changed_by")),
                 name="incident_entry_four_eyes",
             ),
             models.CheckConstraint(
@@ -280,6 +295,33 @@ class Entry(models.Model):
     @property
     def review_due(self) -> bool:
         return self.review_on <= timezone.localdate()
+
+
+class EntryRevision(models.Model):
+    """The values an entry had before a correction (Art. 16), encrypted, for the DPO's checks.
+
+    Deleted together with the entry: a deleted hint leaves no personal data behind."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    changed_by_name = models.CharField(_("Benutzername"), max_length=150, blank=True)
+    changed_at = models.DateTimeField(_("geändert am"), default=timezone.now)
+    was_active = models.BooleanField(_("war aktiv"), default=False)
+    previous = EncryptedTextField(_("bisherige Werte"))
+
+    class Meta:
+        verbose_name = _("frühere Fassung eines Gefährdungshinweises")
+        verbose_name_plural = _("frühere Fassungen von Gefährdungshinweisen")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.changed_at:%d.%m.%Y %H:%M}"
 
 
 class AccessGrant(models.Model):

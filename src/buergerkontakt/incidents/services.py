@@ -19,6 +19,7 @@ who may approve access) are made here; pages check roles before calling.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,7 +37,7 @@ from buergerkontakt.core.models import Authority, Location, Role, Room, User
 from buergerkontakt.core.permissions import has_role
 
 from . import crypto, notifications
-from .models import AccessGrant, Entry, IncidentType, Level, LogEntry, Measure, Report
+from .models import AccessGrant, Entry, EntryRevision, IncidentType, Level, LogEntry, Measure, Report
 
 log = logging.getLogger(__name__)
 Action = LogEntry.Action
@@ -291,22 +292,26 @@ def _locked(entry: Entry | int) -> Entry:
 
 @transaction.atomic
 def approve_entry(entry: Entry | int, by: User, now: datetime | None = None) -> Entry:
-    """The second keeper's approval (four eyes): never the creator; starts the retention period."""
+    """The second keeper's approval (four eyes): never the creator, and after a correction of
+    identity or level never the keeper who made it. The first approval starts the retention
+    period; approving a correction does not extend it."""
     moment = _now(now)
     entry = _locked(entry)
     _keeper(by, entry.authority_id)
-    if entry.created_by_id == by.pk:
+    if by.pk == (entry.changed_by_id or entry.created_by_id):
         raise IncidentError(
             _(
                 "Vier-Augen-Prinzip: Ein Gefährdungshinweis muss von einer zweiten Person "
-                "der Zentralen Stelle freigegeben werden, nicht von der anlegenden."
+                "der Zentralen Stelle freigegeben werden, nicht von der Person, die ihn angelegt "
+                "oder Person bzw. Stufe geändert hat."
             ),
             403,
         )
     if entry.status != Entry.Status.PENDING:
         raise IncidentError(_("Dieser Gefährdungshinweis ist bereits freigegeben."), 409)
     entry.status, entry.approved_by, entry.approved_at = Entry.Status.ACTIVE, by, moment
-    entry.expires_at = moment + timedelta(days=settings.INCIDENT_ENTRY_RETENTION_DAYS)
+    if not entry.revisions.filter(was_active=True).exists():
+        entry.expires_at = moment + timedelta(days=settings.INCIDENT_ENTRY_RETENTION_DAYS)
     entry.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
     _log(
         Action.ENTRY_APPROVED,
@@ -352,7 +357,7 @@ def reject_entry(entry: Entry | int, by: User) -> None:
     _keeper(by, entry.authority_id)
     if entry.status != Entry.Status.PENDING:
         raise IncidentError(_("Nur wartende Gefährdungshinweise können abgelehnt werden."), 409)
-    if entry.created_by_id == by.pk:
+    if by.pk == (entry.changed_by_id or entry.created_by_id):
         raise IncidentError(_("Vier-Augen-Prinzip: Die Entscheidung trifft eine zweite Person."), 403)
     _delete_entry(entry, by, "rejected")
 
@@ -406,8 +411,14 @@ def correct_entry(
     measures_note: str = "",
     review_on: date | None = None,
     note: str = "",
+    now: datetime | None = None,
 ) -> Entry:
-    """Correction (Art. 16): identifiers, level, measures, review date. Logged without the values."""
+    """Correction (Art. 16): identifiers, level, measures, review date. Logged without the values.
+
+    Four eyes: a change to the identity (name, date of birth, case number) or the level sends the
+    entry back to "wartet auf Freigabe" – it answers no lookup until a keeper other than the one
+    who changed it approves it. The previous values stay encrypted in the entry's history."""
+    moment = _now(now)
     entry = _locked(entry)
     _keeper(by, entry.authority_id)
     if level not in (2, 3):
@@ -419,7 +430,7 @@ def correct_entry(
     measures, measures_note = _measures(measures), _clean(measures_note, "measures_note")
     if not measures and not measures_note:
         raise IncidentError(_("Bitte empfehlen Sie mindestens eine Maßnahme."))
-    if review_on is not None and review_on <= timezone.localdate():
+    if review_on is not None and review_on <= timezone.localtime(moment).date():
         raise IncidentError(_("Das Überprüfungsdatum muss in der Zukunft liegen."))
     changed = [
         label
@@ -433,21 +444,58 @@ def correct_entry(
         )
         if old != new
     ]
+    if not changed:
+        return entry
+    needs_approval = bool(set(changed) & IDENTITY_FIELDS)
+    EntryRevision.objects.create(
+        entry=entry,
+        changed_by=by,
+        changed_by_name=by.get_username(),
+        changed_at=moment,
+        was_active=entry.status == Entry.Status.ACTIVE,
+        previous=json.dumps(_revision_values(entry), ensure_ascii=False),
+    )
     entry.name, entry.birth_date_value, entry.case_number = name, crypto.encrypt_date(birth_date), case_number
     entry.person_hash, entry.name_hash = crypto.person_hash(name, birth_date), crypto.name_hash(name)
     entry.case_hash, entry.level = crypto.case_hash(case_number), level
     entry.measures, entry.measures_note = measures, measures_note
     entry.review_on = review_on or entry.review_on
+    if needs_approval:
+        entry.status, entry.approved_by, entry.approved_at = Entry.Status.PENDING, None, None
+        entry.changed_by, entry.changed_at = by, moment
     entry.save()
+    suffix = " – erneute Freigabe erforderlich" if needs_approval else ""
     _log(
         Action.ENTRY_CORRECTED,
         user=by,
         authority_id=entry.authority_id,
         entry_id=entry.pk,
         level=level,
-        note=(", ".join(changed) + (f" – {_clean(note, 'purpose')}" if note else ""))[:200],
+        note=(", ".join(changed) + suffix + (f" – {_clean(note, 'purpose')}" if note else ""))[:200],
+        at=moment,
     )
+    if needs_approval:
+        notifications.notify("entry_pending", entry.pk)
     return entry
+
+
+IDENTITY_FIELDS = {"name", "birth_date", "case_number", "level"}
+"""A correction of any of these needs a second keeper's approval again (four eyes)."""
+
+
+def _revision_values(entry: Entry) -> dict:
+    return {
+        "status": str(entry.get_status_display()),
+        "name": entry.name,
+        "birth_date": entry.birth_date.isoformat() if entry.birth_date else None,
+        "case_number": entry.case_number,
+        "level": entry.level,
+        "measures": list(entry.measures),
+        "measures_note": entry.measures_note,
+        "review_on": entry.review_on.isoformat(),
+        "approved_by": entry.approved_by.get_username() if entry.approved_by else "",
+        "approved_at": _iso(entry.approved_at),
+    }
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -741,6 +789,14 @@ def _entry_data(entry: Entry) -> dict:
         "approved_at": _iso(entry.approved_at),
         "expires_at": _iso(entry.expires_at),
         "reports": [r.reference for r in entry.reports.all()],
+        "history": [
+            {
+                "changed_at": _iso(revision.changed_at),
+                "changed_by": revision.changed_by_name,
+                "previous": json.loads(revision.previous),
+            }
+            for revision in entry.revisions.all()
+        ],
     }
 
 
@@ -804,7 +860,7 @@ def export_person(
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum der Person an."))
     subject = Subject.of(name=name, birth_date=birth_date, case_number=case_number)
     person_q = _subject_q(subject)
-    entries = entries_for_subject(authority, subject).prefetch_related("reports")
+    entries = entries_for_subject(authority, subject).prefetch_related("reports", "revisions")
     reports = Report.objects.filter(person_q, authority=authority).select_related("location", "room")
     log_q = person_q | Q(name_hash=subject.name_hash)
     logs = LogEntry.objects.filter(
@@ -848,7 +904,9 @@ def purge_expired(now: datetime | None = None) -> PurgeResult:
     result = PurgeResult()
     pending_cutoff = moment - timedelta(days=settings.INCIDENT_PENDING_DAYS)
     due = Entry.objects.filter(
-        Q(expires_at__lte=moment) | Q(status=Entry.Status.PENDING, created_at__lte=pending_cutoff)
+        Q(expires_at__lte=moment)
+        | Q(status=Entry.Status.PENDING, changed_at__isnull=True, created_at__lte=pending_cutoff)
+        | Q(status=Entry.Status.PENDING, changed_at__lte=pending_cutoff)
     )
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
