@@ -107,7 +107,7 @@ def test_previous_values_are_kept_encrypted_for_the_dpo(client, reg):
     revision = EntryRevision.objects.get(entry=reg.entry)
     assert revision.changed_by == reg.keeper and revision.was_active
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {EntryRevision._meta.db_table}")
+        cursor.execute("SELECT * FROM incidents_entryrevision")
         raw = repr(cursor.fetchall())
     assert "Müller" not in raw and "1980-02-29" not in raw and "123A456789" not in raw
     row = LogEntry.objects.get(action=LogEntry.Action.ENTRY_CORRECTED)

@@ -420,8 +420,9 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(
                     request,
                     _(
-                        "Der Gefährdungshinweis ist berichtigt. Weil Person oder Stufe geändert wurden, "
-                        "ist er erst nach Freigabe durch eine zweite Person der Zentralen Stelle wieder aktiv."
+                        "Der Gefährdungshinweis ist berichtigt. Weil Person oder Stufe geändert "
+                        "wurden, ist er erst nach Freigabe durch eine zweite Person der Zentralen "
+                        "Stelle wieder aktiv."
                     ),
                 )
             else:
