@@ -429,6 +429,10 @@ class LogEntry(models.Model):
         _("Bezug"), max_length=40, blank=True, help_text=_("z. B. appointment:17 oder callback:R-K7QX4MZ")
     )
     note = models.CharField(_("Vermerk"), max_length=200, blank=True)
+    # Lookups and hints: purpose, level and the appointment/ticket reference only encrypted (JSON),
+    # so the log cannot be joined with appointments or tickets to rebuild the register; the
+    # clear ``object_ref`` then holds a keyed hash of the reference (reloads are logged once).
+    sealed = EncryptedTextField(_("verschlüsselte Angaben"), blank=True, default="")
 
     class Meta:
         verbose_name = _("Protokolleintrag")
@@ -443,6 +447,26 @@ class LogEntry(models.Model):
         from .crypto import short_ref
 
         return short_ref(self.person_hash or self.case_hash or self.name_hash)
+
+    @property
+    def unsealed(self) -> dict:
+        if not self.sealed:
+            return {}
+        import json
+
+        return json.loads(self.sealed)
+
+    @property
+    def shown_purpose(self) -> str:
+        return self.unsealed.get("purpose", self.purpose)
+
+    @property
+    def shown_level(self) -> int | None:
+        return self.unsealed.get("level", self.level)
+
+    @property
+    def shown_reference(self) -> str:
+        return self.unsealed.get("reference", "" if self.sealed else self.object_ref)
 
 
 LOOKUP_ACTIONS = (LogEntry.Action.LOOKUP, LogEntry.Action.HINT_APPOINTMENT, LogEntry.Action.HINT_CALLBACK)

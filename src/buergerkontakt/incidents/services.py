@@ -77,7 +77,18 @@ def _clean(
     return text
 
 
+SEALED_ACTIONS = frozenset(a.value for a in (Action.LOOKUP, Action.HINT_APPOINTMENT, Action.HINT_CALLBACK))
+
+
 def _log(action: str, *, user: User | None, authority_id: int | None, **fields) -> LogEntry:
+    if action in SEALED_ACTIONS:
+        # purpose, level and reference only encrypted; the clear reference a keyed hash
+        reference = fields.pop("object_ref", "")
+        sealed = {"purpose": fields.pop("purpose", ""), "level": fields.pop("level", None)}
+        if reference:
+            sealed["reference"] = reference
+            fields["object_ref"] = crypto.reference_hash(reference)
+        fields["sealed"] = json.dumps(sealed, ensure_ascii=False)
     return LogEntry.objects.create(
         action=action,
         user=user,
@@ -726,7 +737,11 @@ def hint_for_object(
         return None
     hint, top = _hint(entries, subject)
     recent = LogEntry.objects.filter(
-        user=user, action=action, object_ref=object_ref, entry_id=top.pk, at__gte=moment - timedelta(hours=1)
+        user=user,
+        action=action,
+        object_ref=crypto.reference_hash(object_ref[:40]),
+        entry_id=top.pk,
+        at__gte=moment - timedelta(hours=1),
     ).exists()
     if not recent:
         with transaction.atomic():
@@ -824,10 +839,10 @@ def _log_data(row: LogEntry) -> dict:
         "at": _iso(row.at),
         "action": row.get_action_display(),
         "by": row.username,
-        "purpose": row.purpose,
+        "purpose": row.shown_purpose,
         "result": row.get_result_display() if row.result else "",
-        "level": row.level,
-        "reference": row.object_ref,
+        "level": row.shown_level,
+        "reference": row.shown_reference,
     }
 
 
@@ -935,6 +950,14 @@ def purge_expired(now: datetime | None = None) -> PurgeResult:
                 result.reports += 1
     log_cutoff = moment - timedelta(days=settings.INCIDENT_LOG_RETENTION_DAYS)
     result.logs, _detail = LogEntry.objects.filter(at__lte=log_cutoff).delete()
+    # a hint shown on an appointment or ticket is logged no longer than a hint itself is kept
+    hint_cutoff = moment - timedelta(
+        days=min(settings.INCIDENT_LOG_RETENTION_DAYS, settings.INCIDENT_ENTRY_RETENTION_DAYS)
+    )
+    hints, _detail = LogEntry.objects.filter(
+        at__lte=hint_cutoff, action__in=[Action.HINT_APPOINTMENT, Action.HINT_CALLBACK]
+    ).delete()
+    result.logs += hints
     if result.entries or result.reports or result.logs:
         log.info(
             "Vorfallregister: %d Hinweise, %d Meldungen, %d Protokollzeilen gelöscht (Frist)",
