@@ -17,7 +17,7 @@ from buergerkontakt.incidents.models import LogEntry
 from tests.appointments.builders import build_office as build_appointment_office
 from tests.callbacks.builders import build_office as build_callback_office
 
-from .builders import CASE, NAME, NOW, at, build_register, entry
+from .builders import CASE, NAME, NOW, at, build_register, entry, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,9 @@ def reg(travel):
     reg.entry = entry(reg)
     reg.office = build_appointment_office(org=reg.org)
     reg.office.short.teams.add(reg.org.team)
+    # hints reach only staff with an approved register access (SPEC §6)
+    for role in ("caseworker", "teamlead"):
+        grant(reg, reg.org.users[role])
     return reg
 
 
