@@ -867,19 +867,35 @@ def export_person(
     case_number: str = "",
     request_note: str = "",
 ) -> dict:
-    """Everything the register holds about a person and every lookup about them (Art. 15 DSGVO)."""
+    """Everything the register holds about a person and every lookup about them (Art. 15 DSGVO).
+
+    Matched by the keyed identity only – name + date of birth, or the case number – never by the
+    name alone: a namesake's lookups and reports stay out. A hint shown on a booking that matched
+    the person's entry only by name is listed without its purpose and reference (the booking may be
+    a namesake's, Art. 15(4)). The export contains narratives, so it needs a stated reason, logged
+    as an inspection of each report given out."""
     if not has_role(user, Role.DPO, obj=authority):
         raise IncidentError(_("Auskünfte nach Art. 15 erteilt der Datenschutz."), 403)
     name = " ".join(str(name or "").split())
     if not name or birth_date is None:
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum der Person an."))
+    reason = " ".join(str(request_note or "").split())
+    if len(reason) < 20:
+        raise IncidentError(_("Bitte nennen Sie den Vorgang (mindestens 20 Zeichen)."))
+    reason = _clean(reason, "purpose")
     subject = Subject.of(name=name, birth_date=birth_date, case_number=case_number)
     person_q = _subject_q(subject)
-    entries = entries_for_subject(authority, subject).prefetch_related("reports", "revisions")
-    reports = Report.objects.filter(person_q, authority=authority).select_related("location", "room")
-    log_q = person_q | Q(name_hash=subject.name_hash)
+    entries = list(entries_for_subject(authority, subject).prefetch_related("reports", "revisions"))
+    reports = list(Report.objects.filter(person_q, authority=authority).select_related("location", "room"))
+    # the person's entries, also deleted ones (their creation/approval was logged with the hash)
+    entry_ids = {e.pk for e in entries} | set(
+        LogEntry.objects.filter(
+            person_q, authority=authority, action__in=[Action.ENTRY_CREATED, Action.ENTRY_APPROVED]
+        ).values_list("entry_id", flat=True)
+    )
+    hint_actions = [Action.HINT_APPOINTMENT, Action.HINT_CALLBACK]
     logs = LogEntry.objects.filter(
-        log_q,
+        person_q | Q(action__in=hint_actions, entry_id__in=entry_ids),
         authority=authority,
         action__in=[a.value for a in (Action.LOOKUP, Action.HINT_APPOINTMENT, Action.HINT_CALLBACK)],
     )
@@ -889,18 +905,43 @@ def export_person(
         "person": {"name": name, "birth_date": birth_date.isoformat(), "case_number": case_number},
         "entries": [_entry_data(e) for e in entries],
         "reports": [_report_data(r) for r in reports],
-        "lookups": [_log_data(row) for row in logs.order_by("at", "pk")],
+        "lookups": [_export_log_data(row, subject) for row in logs.order_by("at", "pk")],
     }
+    for report in reports:
+        _log(
+            Action.INSPECTION,
+            user=user,
+            authority_id=authority.pk,
+            report_id=report.pk,
+            purpose=reason,
+            note="Auskunft (Art. 15)",
+        )
     _log(
         Action.EXPORT,
         user=user,
         authority_id=authority.pk,
         person_hash=subject.person_hash,
         case_hash=subject.case_hash,
-        purpose=_clean(request_note, "purpose"),
+        purpose=reason,
         note=f"{len(data['entries'])} entries, {len(data['reports'])} reports, "
         f"{len(data['lookups'])} lookups",
     )
+    return data
+
+
+def _export_log_data(row: LogEntry, subject: Subject) -> dict:
+    data = _log_data(row)
+    strong = (row.person_hash and row.person_hash == subject.person_hash) or (
+        row.case_hash and row.case_hash == subject.case_hash
+    )
+    if not strong:
+        data["purpose"] = str(
+            _(
+                "Hinweis angezeigt (Übereinstimmung nur im Namen; Bezug nicht ausgegeben, "
+                "Art. 15 Abs. 4 DSGVO)"
+            )
+        )
+        data["reference"] = ""
     return data
 
 
