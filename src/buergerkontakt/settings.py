@@ -454,3 +454,5 @@ INCIDENT_PURPOSE_MIN_LENGTH = env_int("INCIDENT_PURPOSE_MIN_LENGTH", 10)
 INCIDENT_HINT_NAME_ONLY = env_bool("INCIDENT_HINT_NAME_ONLY", True)
 # Smallest count shown in incident statistics (smaller counts are suppressed).
 INCIDENT_STATS_MIN_COUNT = env_int("INCIDENT_STATS_MIN_COUNT", 3)
+# Incident statistics are broken down by level only for months with at least this many reports.
+INCIDENT_STATS_MIN_GROUP = env_int("INCIDENT_STATS_MIN_GROUP", 10)
