@@ -92,3 +92,25 @@ def cancel(appointment: Appointment, *, now: datetime | None = None) -> Appointm
         if was_booked:
             notifications.notify(cancelled, "cancelled")
     return cancelled
+
+
+def contact_matches(appointment: Appointment, contact: str) -> bool:
+    """Whether ``contact`` – an e-mail address or a phone number as the citizen types it – is the
+    booking's own e-mail address or phone number ("Link verloren?"). Compared only with the
+    booking's data: an address case-insensitively, a number after both are normalised to E.164."""
+    contact = (contact or "").strip()
+    if not contact:
+        return False
+    if "@" in contact:
+        return bool(appointment.email) and contact.casefold() == appointment.email.strip().casefold()
+    if not appointment.phone:
+        return False
+    try:
+        given = services.normalise_phone(contact)
+    except BookingError:
+        return False
+    try:
+        own = services.normalise_phone(appointment.phone)
+    except BookingError:
+        own = appointment.phone
+    return bool(given) and given == own

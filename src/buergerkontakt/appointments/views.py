@@ -338,19 +338,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             code = form.cleaned_data["code"].strip().upper().replace(" ", "")
-            contact = form.cleaned_data["contact"].strip().lower()
             match = Appointment.objects.filter(code=code, status=Status.CONFIRMED,
                                                start__gt=timezone.now()).first()
-            if match is not None and contact in {match.email, match.phone, _phone_or_blank(contact)}:
+            if match is not None and citizen.contact_matches(match, form.cleaned_data["contact"]):
                 notifications.notify(match, "booked")
             sent = True
         else:
             status = 400
     return render(request, "appointments/lookup.html", {"form": form, "sent": sent}, status=status)
-
-
-def _phone_or_blank(raw: str) -> str:
-    try:
-        return services.normalise_phone(raw)
-    except BookingError:
-        return ""
