@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import logs
+from buergerkontakt.core import private_files as _private_files
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -172,6 +173,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # The database holds personal data: created 0600 before SQLite would create it with the
+    # umask's mode; SQLite gives its WAL and shared-memory files the same mode (ADR 0015).
+    if _private_files.is_sqlite_file(DATABASES["default"]["NAME"]):
+        _private_files.private_file(DATABASES["default"]["NAME"])
 elif env_int("DB_POOL_MAX_SIZE", 0) > 0:
     # PostgreSQL connection pool per worker process (psycopg-pool): under load every request in
     # flight would otherwise open its own connection and run into max_connections.
@@ -295,7 +300,8 @@ if _EMAIL_HOST:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # Django's file backend with a private folder and files (0700/0600, ADR 0015).
+            "BACKEND": "buergerkontakt.core.mail_backends.PrivateFileEmailBackend",
             "OPTIONS": {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
         }
     }

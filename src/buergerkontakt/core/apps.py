@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -15,4 +16,7 @@ class CoreConfig(AppConfig):
         # Every app's post_migrate: permissions of later apps exist only after their own signal.
         post_migrate.connect(sync_role_groups, dispatch_uid="bk_sync_role_groups")
         from . import checks, signals  # noqa: F401
+        from .private_files import tighten_sqlite
+
+        connection_created.connect(tighten_sqlite, dispatch_uid="bk_private_sqlite")
 
