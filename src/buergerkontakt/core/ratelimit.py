@@ -46,11 +46,9 @@ def _key(scope: str, subject: str, window: int) -> str:
     return f"rl:{namespace}{scope}:{digest}:{window}"
 
 
-def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
-    """Count one request of ``subject`` in ``scope``; False once more than ``limit`` arrived in the
-    current window of ``period_seconds``."""
-    if limit <= 0 or not subject:
-        return True
+def count(scope: str, subject: str, *, period_seconds: int) -> int:
+    """Count one event of ``subject`` in ``scope``; returns how many arrived in the current window
+    of ``period_seconds`` (this one included)."""
     window = int(time.time() // period_seconds)
     key = _key(scope, subject, window)
     cache.add(key, 0, timeout=period_seconds + 5)
@@ -59,7 +57,15 @@ def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=period_seconds + 5)
         count = 1
-    return count <= limit
+    return count
+
+
+def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
+    """Count one request of ``subject`` in ``scope``; False once more than ``limit`` arrived in the
+    current window of ``period_seconds``."""
+    if limit <= 0 or not subject:
+        return True
+    return count(scope, subject, period_seconds=period_seconds) <= limit
 
 
 def rule(name: str) -> tuple[int, int]:
