@@ -89,6 +89,8 @@ def test_the_cap_counts_open_holds_only(office, frozen):
             "email": "erika@example.org"}
     booked = client.post("/api/appointments/book", body, content_type="application/json")
     assert booked.status_code == 200 and booked.json()["status"] == Status.CONFIRMED
+    # the hashes are only kept while the hold is open
+    assert Appointment.objects.filter(code=held[0]["code"], holder="", holder_browser="").exists()
     assert api_hold(client, office, EIGHT + timedelta(hours=1)).status_code == 201
     # expired holds no longer count (the first hold is short: all three have ended)
     frozen.shift(timedelta(minutes=4))

@@ -1056,7 +1056,9 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
             current.status = Status.CONFIRMED
             current.confirmed_at = now
             current.hold_expires_at = None
-        current.save(update_fields=[*details, "status", "hold_expires_at", "confirmed_at", "updated_at"])
+            current.holder = current.holder_browser = ""  # only needed while the hold is open
+        current.save(update_fields=[*details, "status", "hold_expires_at", "confirmed_at", "holder",
+                                    "holder_browser", "updated_at"])
     return current
 
 
@@ -1075,6 +1077,7 @@ def confirm_pending(appointment: Appointment | int, *, now: datetime | None = No
         current.status = Status.CONFIRMED
         current.confirmed_at = now
         current.hold_expires_at = None
+        current.holder = current.holder_browser = ""  # only needed while the hold is open
         current.save()
     return current
 
