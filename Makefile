@@ -13,12 +13,13 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium nginx faketime db run run-scaled test test-fast lint fmt clean bench
+.PHONY: help install python-deps assets messages chromium nginx faketime db run run-scaled test test-fast lint fmt clean bench audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
 	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
 	@echo "make lint  – ruff;  make test-fast – without browser journeys"
+	@echo "make audit – known vulnerabilities in uv.lock (pip-audit) and package-lock.json (npm audit)"
 	@echo "make run-scaled – nginx + 2 uvicorn workers + PostgreSQL + Redis (docs/operations.md)"
 
 var:
@@ -87,6 +88,11 @@ test-fast: install
 # Benchmarks P1/P2 (not part of CI): own databases (var/bench, PostgreSQL bk_bench), see docs/performance.md.
 bench: install
 	$(PY) benchmarks/run_all.py
+
+# Known vulnerabilities of the locked packages. Fails only on a finding; an unreachable advisory
+# service is reported as "not checked" (scripts/audit.py, ADR 0015).
+audit: python-deps
+	UV="$(UV)" $(PY) scripts/audit.py
 
 lint: python-deps
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import logs
+from buergerkontakt.core import private_files as _private_files
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -172,6 +173,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # The database holds personal data: created 0600 before SQLite would create it with the
+    # umask's mode; SQLite gives its WAL and shared-memory files the same mode (ADR 0015).
+    if _private_files.is_sqlite_file(DATABASES["default"]["NAME"]):
+        _private_files.private_file(DATABASES["default"]["NAME"])
 elif env_int("DB_POOL_MAX_SIZE", 0) > 0:
     # PostgreSQL connection pool per worker process (psycopg-pool): under load every request in
     # flight would otherwise open its own connection and run into max_connections.
@@ -295,7 +300,8 @@ if _EMAIL_HOST:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # Django's file backend with a private folder and files (0700/0600, ADR 0015).
+            "BACKEND": "buergerkontakt.core.mail_backends.PrivateFileEmailBackend",
             "OPTIONS": {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
         }
     }
@@ -352,6 +358,22 @@ ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
 ALTCHA_TTL_SECONDS = env_int("ALTCHA_TTL_SECONDS", 600)
 # Proof of work can be switched off only explicitly (load benchmarks); never by default.
 ALTCHA_ENABLED = env_bool("ALTCHA_ENABLED", True)
+# The cost rises with demand (ADR 0015): a client's first ALTCHA_FREE_CHALLENGES challenges in
+# ALTCHA_WINDOW_SECONDS cost ALTCHA_COST, each further ALTCHA_FREE_CHALLENGES double it; when all
+# clients together fetch more than ALTCHA_BUSY_PER_MINUTE challenges a minute (a release peak),
+# it doubles too. Never more than ALTCHA_COST_MAX.
+ALTCHA_FREE_CHALLENGES = env_int("ALTCHA_FREE_CHALLENGES", 6)
+ALTCHA_WINDOW_SECONDS = env_int("ALTCHA_WINDOW_SECONDS", 600)
+ALTCHA_BUSY_PER_MINUTE = env_int("ALTCHA_BUSY_PER_MINUTE", 600)
+ALTCHA_COST_MAX = env_int("ALTCHA_COST_MAX", 16 * ALTCHA_COST)
+
+# --- Holds of online appointments (ADR 0015) ---------------------------------------------------
+# Open holds (and bookings awaiting the e-mail confirmation) per client address at the same time;
+# 0 = no cap (the load benchmark). A browser holds one time at a time: a new hold ends its last.
+HOLD_MAX_PER_CLIENT = env_int("HOLD_MAX_PER_CLIENT", 3)
+# A new hold lasts this many minutes; opening the details form extends it to the service group's
+# hold time ("Reservierung (Minuten)"), so only a client that goes on holds for long.
+HOLD_FIRST_MINUTES = env_int("HOLD_FIRST_MINUTES", 3)
 
 # --- Rate limits (requests per period; 0 switches a rule off) ----------------------------------
 RATE_LIMITS = {

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
@@ -19,4 +20,7 @@ class CoreConfig(AppConfig):
         from .links import PublicCodeConverter
 
         register_converter(PublicCodeConverter, "code")
+        from .private_files import tighten_sqlite
+
+        connection_created.connect(tighten_sqlite, dispatch_uid="bk_private_sqlite")
 
