@@ -28,19 +28,26 @@ from .models import Appointment
 
 log = logging.getLogger(__name__)
 
-KINDS = ("confirm_request", "booked", "cancelled", "reminder")
+KINDS = ("confirm_request", "booked", "rescheduled", "cancelled", "reminder")
+WITH_CALENDAR = ("booked", "rescheduled", "cancelled", "reminder")
 
 
 def ics_for(appointment: Appointment) -> bytes:
-    """An iCalendar file with the appointment (UTC times, stable UID, the manage link)."""
+    """An iCalendar file with the appointment (UTC times, the manage link).
+
+    The UID stays the same when the appointment is moved (the first booking's code) and SEQUENCE
+    counts the versions, so calendars update the event; a cancellation is METHOD:CANCEL of the
+    same event with the next SEQUENCE."""
     location = appointment.location
     services = ", ".join(service.name for service in appointment.service_list)
     calendar = Calendar()
     calendar.add("prodid", "-//Buergerkontakt//Terminvergabe//DE")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "PUBLISH")
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
-    event.add("uid", f"{appointment.code}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("uid", f"{appointment.calendar_code}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("sequence", appointment.calendar_sequence + (1 if cancelled else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
@@ -55,7 +62,9 @@ def ics_for(appointment: Appointment) -> bytes:
 
 
 def _context(appointment: Appointment) -> dict:
+    previous = appointment.rescheduled_from
     return {
+        "previous_start": timezone.localtime(previous.start) if previous else None,
         "appointment": appointment,
         "services": appointment.service_list,
         "location": appointment.location,
@@ -76,6 +85,7 @@ def _context(appointment: Appointment) -> dict:
 SUBJECTS = {
     "confirm_request": lambda: _("Bitte bestätigen Sie Ihren Termin"),
     "booked": lambda: _("Ihr Termin ist gebucht"),
+    "rescheduled": lambda: _("Ihr Termin wurde verschoben"),
     "cancelled": lambda: _("Ihr Termin wurde storniert"),
     "reminder": lambda: _("Erinnerung an Ihren Termin"),
 }
@@ -96,7 +106,7 @@ def send_now(appointment: Appointment, kind: str) -> None:
     if appointment.email:
         subject, body = render(appointment, kind)
         message = EmailMessage(subject=subject, body=body, to=[appointment.email])
-        if kind in ("booked", "cancelled", "reminder"):
+        if kind in WITH_CALENDAR:
             with translation.override(appointment.language or settings.LANGUAGE_CODE):
                 message.attach(f"termin-{appointment.code}.ics", ics_for(appointment), "text/calendar")
         message.send()

@@ -254,6 +254,8 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
         appointment = _from_link(request, code)
     except BookingError as error:
         return _problem(request, error, back=reverse("appointments:lookup"))
+    if (moved_to := appointment.current()) != appointment:  # an old link after a move
+        return redirect(links.url(moved_to, absolute=False))
     error = None
     asked = request.method == "GET" and request.GET.get("absagen") == "1"
     if request.method == "POST" and request.POST.get("action") == "cancel":
@@ -316,7 +318,7 @@ def reconfirm(request: HttpRequest, code: str) -> HttpResponse:
 
 def ics(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        appointment = _from_link(request, code)
+        appointment = _from_link(request, code).current()
     except BookingError as error:
         return _problem(request, error)
     response = HttpResponse(notifications.ics_for(appointment), content_type="text/calendar; charset=utf-8")
