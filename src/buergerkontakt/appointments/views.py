@@ -26,7 +26,7 @@ from buergerkontakt.core import altcha, ratelimit
 from buergerkontakt.core.models import Location
 from buergerkontakt.core.qr import qr_svg
 
-from . import citizen, links, notifications, services
+from . import citizen, kept_details, links, notifications, services
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .forms import DetailsForm, LookupForm
 from .models import Appointment
@@ -219,7 +219,10 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
     if appointment.status != Status.HELD:
         return redirect(manage_url)
     expired = appointment.hold_expires_at <= timezone.now()
-    form = DetailsForm(request.POST or None) if old is None else None
+    form = None
+    if old is None:
+        form = DetailsForm(request.POST) if request.method == "POST" else DetailsForm(
+            initial=kept_details.recall(request))
     error = None
     if request.method == "POST" and not expired:
         try:
@@ -228,11 +231,13 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect(links.url(booked, absolute=False) + "&verschoben=1")
             if form.is_valid():
                 citizen.complete(appointment, **form.cleaned_data)
+                kept_details.forget(request)
                 return redirect(manage_url + "&neu=1")
         except BookingError as exc:
             error = exc
             expired = isinstance(exc, HoldExpired)
-    context = {"appointment": appointment, "form": form, "error": error, "expired": expired,
+    kept = expired and form is not None and request.method == "POST" and kept_details.keep(request, form)
+    context = {"appointment": appointment, "form": form, "error": error, "expired": expired, "kept": kept,
                "replacing": old, "services": appointment.service_list,
                "again_query": _service_query(appointment.service_list, location=appointment.location.slug,
                                              day=timezone.localtime(appointment.start).date().isoformat())}
@@ -242,6 +247,18 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- after booking: manage, confirm, reconfirm, calendar file ----------------------------------------
+def _reservation_ended(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """The link of a hold that is not (or no longer) a booking: back to the time choice of that day."""
+    if appointment.status == Status.HELD and appointment.hold_expires_at > timezone.now():
+        return redirect(reverse("appointments:details", kwargs={"code": appointment.code})
+                        + "?" + urlencode({"t": links.make_token(appointment)}))
+    return render(request, "appointments/details.html", {
+        "appointment": appointment, "expired": True, "kept": bool(kept_details.recall(request)),
+        "again_query": _service_query(appointment.service_list, location=appointment.location.slug,
+                                      day=timezone.localtime(appointment.start).date().isoformat())},
+        status=410)
+
+
 def _from_link(request: HttpRequest, code: str, purpose: str = "manage") -> Appointment:
     return links.check_token(code, request.GET.get("t") or request.POST.get("t", ""), purpose)
 
@@ -256,6 +273,8 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
         return _problem(request, error, back=reverse("appointments:lookup"))
     if (moved_to := appointment.current()) != appointment:  # an old link after a move
         return redirect(links.url(moved_to, absolute=False))
+    if appointment.status in (Status.HELD, Status.EXPIRED):  # a reservation, never a booking
+        return _reservation_ended(request, appointment)
     error = None
     asked = request.method == "GET" and request.GET.get("absagen") == "1"
     if request.method == "POST" and request.POST.get("action") == "cancel":
