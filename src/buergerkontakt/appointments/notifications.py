@@ -3,8 +3,8 @@
 Callers use :func:`notify`; it enqueues :func:`send_appointment_message` once the transaction has
 committed, with only the appointment id and the kind of message as arguments, so no personal data
 sits in the task queue. The task renders the message in the citizen's language and sends it by
-e-mail when an address is known and by SMS (short text) when only a mobile number is, or for
-reminders to both.
+e-mail when an address is known and by SMS (short text) when a mobile number is (both when both
+are known; the e-mail confirmation request goes by e-mail only).
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ def render(appointment: Appointment, kind: str, channel: str = "mail") -> tuple[
 
 def send_now(appointment: Appointment, kind: str) -> None:
     """Send the message at once (the task calls this)."""
-    sent = False
     if appointment.email:
         subject, body = render(appointment, kind)
         message = EmailMessage(subject=subject, body=body, to=[appointment.email])
@@ -110,8 +109,8 @@ def send_now(appointment: Appointment, kind: str) -> None:
             with translation.override(appointment.language or settings.LANGUAGE_CODE):
                 message.attach(f"termin-{appointment.code}.ics", ics_for(appointment), "text/calendar")
         message.send()
-        sent = True
-    if appointment.phone and (not sent or kind == "reminder") and kind != "confirm_request":
+    # The form promises a confirmation and reminder by SMS for a mobile number, e-mail or not.
+    if appointment.phone and kind != "confirm_request":
         _subject, text = render(appointment, kind, channel="sms")
         sms.send_sms(appointment.phone, text)
 
