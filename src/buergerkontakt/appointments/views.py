@@ -90,25 +90,43 @@ def _replacing(request: HttpRequest) -> tuple[Appointment | None, dict]:
 
 
 # --- step 1: services ------------------------------------------------------------------------------
-def choose_services(request: HttpRequest) -> HttpResponse:
-    """All bookable services, grouped by service group (only services of one group combine)."""
+def choose_services(request: HttpRequest, error: BookingError | None = None) -> HttpResponse:
+    """All bookable services, grouped by service group (only services of one group combine).
+
+    With ``error`` the question is asked again (what was ticked stays ticked), never a dead end."""
     groups: dict[str, list] = {}
     for service in services.bookable_services().prefetch_related("service_groups"):
         groups.setdefault(service.service_groups.all()[0].name, []).append(service)
-    return render(request, "appointments/start.html", {"groups": sorted(groups.items()),
-                                                       "preselected": request.GET.getlist("service")})
+    data = request.POST if request.method == "POST" else request.GET
+    ordered = sorted(groups.items())
+    first = ordered[0][1][0].slug if ordered else ""
+    return render(request, "appointments/start.html", {
+        "groups": ordered, "preselected": data.getlist("service"), "error": error, "first_slug": first,
+    }, status=_status_for(error) if error else 200)
 
 
 # --- step 2: where and which day -----------------------------------------------------------------------
 def choose_day(request: HttpRequest) -> HttpResponse:
     try:
-        chosen = services.resolve_services(request.GET.getlist("service"))
-        offered = services.locations_for(chosen)
-        location = _location(request.GET.get("location"), offered)
-        start = _parse_day(request.GET.get("from")) or timezone.localdate()
         old, carry = _replacing(request)
     except BookingError as error:
         return _problem(request, error, back=reverse("appointments:start"))
+    try:
+        chosen = services.resolve_services(request.GET.getlist("service"))
+        offered = services.locations_for(chosen)
+    except BookingError as error:
+        return choose_services(request, error)
+    try:
+        location = _location(request.GET.get("location"), offered)
+        start = _parse_day(request.GET.get("from")) or timezone.localdate()
+    except BookingError as error:
+        return _day_page(request, chosen, offered, None, timezone.localdate(), old, carry, error=error)
+    return _day_page(request, chosen, offered, location, start, old, carry)
+
+
+def _day_page(request: HttpRequest, chosen, offered, location, start: date, old, carry, *,
+              error: BookingError | None = None) -> HttpResponse:
+    """The place and day question (again, with ``error``, when a later step cannot use the choice)."""
     start = max(start, timezone.localdate())
     group = services.group_for(chosen, location)
     first, last = services.bookable_range(group)
@@ -137,8 +155,9 @@ def choose_day(request: HttpRequest) -> HttpResponse:
         "first": first, "last": last, "start": start, "end": start + timedelta(days=DAYS_PER_PAGE - 1),
         "later": later, "earlier": earlier, "carry": carry, "replacing": old, "anywhere": ANYWHERE,
         "waitlist_query": _service_query(chosen, location=location.slug if location else None),
+        "error": error,
     }
-    return render(request, "appointments/day.html", context)
+    return render(request, "appointments/day.html", context, status=_status_for(error) if error else 200)
 
 
 # --- step 3: the time, held on submit ------------------------------------------------------------------
@@ -147,18 +166,25 @@ def choose_day(request: HttpRequest) -> HttpResponse:
 def choose_time(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     try:
+        old, carry = _replacing(request)
+    except BookingError as error:
+        return _problem(request, error, back=reverse("appointments:start"))
+    try:
         chosen = services.resolve_services(data.getlist("service"))
         offered = services.locations_for(chosen)
+    except BookingError as error:
+        return choose_services(request, error)
+    location = None
+    try:
         location = _location(data.get("location"), offered)
         if location is None:
             raise BookingError(_("Bitte wählen Sie einen Standort."))
         day = _parse_day(data.get("day"))
         if day is None:
             raise BookingError(_("Bitte wählen Sie einen Tag."))
-        old, carry = _replacing(request)
         services.check_day(chosen, location, day)
-    except BookingError as error:
-        return _problem(request, error, back=reverse("appointments:start"))
+    except BookingError as error:  # e.g. a stale day link: ask for the day again
+        return _day_page(request, chosen, offered, location, timezone.localdate(), old, carry, error=error)
 
     error = None
     status = 200
