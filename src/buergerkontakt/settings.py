@@ -354,6 +354,8 @@ LOGGING = logs.logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT, file=LOG_FILE)
 logs.configure_structlog()
 
 # --- Proof of work against bots (ALTCHA, self-hosted) -----------------------------------------
+# Quiet hours (Berlin time): no SMS to citizens, and waitlist answer deadlines do not run.
+QUIET_HOURS = env("QUIET_HOURS", "20:00-07:00")
 ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
 ALTCHA_TTL_SECONDS = env_int("ALTCHA_TTL_SECONDS", 600)
 # Proof of work can be switched off only explicitly (load benchmarks); never by default.

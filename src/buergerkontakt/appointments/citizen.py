@@ -86,10 +86,11 @@ def confirm_link(appointment: Appointment, *, now: datetime | None = None) -> Ap
 
 
 def reschedule(old: Appointment, new: Appointment, *, now: datetime | None = None) -> Appointment:
-    """Move a booking to the newly held time (signed link of the old one); mails the new booking."""
+    """Move a booking to the newly held time (signed link of the old one); one message tells the
+    citizen it moved (the calendar event is updated, not duplicated)."""
     with transaction.atomic():
         booked = services.reschedule(old, new, now=now)
-        notifications.notify(booked, "booked")
+        notifications.notify(booked, "rescheduled")
     return booked
 
 

@@ -1183,4 +1183,13 @@ def reschedule(old: Appointment | int, new: Appointment | int, *, now: datetime 
         booked = confirm_booking(held, now=now, email_verified=True, **details)
         Appointment.objects.filter(pk=booked.pk).update(language=current.language, staff=current.staff)
         booked.language, booked.staff = current.language, current.staff
+        link_move(current, booked)
     return booked
+
+
+def link_move(old: Appointment, new: Appointment) -> None:
+    """``new`` replaces ``old`` for the citizen: same calendar event (UID), next version (SEQUENCE)."""
+    new.rescheduled_from = old
+    new.calendar_uid = old.calendar_code
+    new.calendar_sequence = old.calendar_sequence + 1
+    new.save(update_fields=["rescheduled_from", "calendar_uid", "calendar_sequence", "updated_at"])

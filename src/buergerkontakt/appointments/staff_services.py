@@ -393,9 +393,9 @@ def reschedule(appointment: Appointment, start: datetime, *, by: User, idempoten
         new = _confirm_for_caller(new, details, now)
         new.staff_id, new.language = old.staff_id, old.language
         new.save(update_fields=["staff", "language", "updated_at"])
+        services.link_move(old, new)
         if old.email or old.phone:
-            notifications.notify(old, "cancelled")
-            notifications.notify(new, "booked")
+            notifications.notify(new, "rescheduled")
     return new
 
 

@@ -27,6 +27,7 @@ from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.models import Location, Room, User
 
 from . import live, ordering
+from .hours import walk_in_hours
 from .models import CallEvent, DailyNumber, Desk, Queue, Ticket
 
 Status = Ticket.Status
@@ -82,7 +83,7 @@ def _next_number(queue: Queue, day: date) -> int:
 
 
 def _create(queue: Queue, kind: str, now: datetime, *, by: User | None, event: str, reason: str = "",
-            appointment: Appointment | None = None) -> Ticket:
+            appointment: Appointment | None = None, note: str = "") -> Ticket:
     day = local_day(now)
     ticket = Ticket.objects.create(
         queue=queue, origin=queue, prefix=queue.prefix, day=day, number=_next_number(queue, day),
@@ -91,17 +92,26 @@ def _create(queue: Queue, kind: str, now: datetime, *, by: User | None, event: s
         reserved_for=appointment.staff if appointment else None,
         queued_at=now, issued_at=now, issued_by=by,
     )
-    _event(ticket, event, now, user=by, note=reason)
+    _event(ticket, event, now, user=by, note=note or reason)
     live.queue_changed(queue.pk)
     return ticket
 
 
+class OutsideWalkInHours(QueueError):
+    """No walk-in numbers now; the message names the next walk-in time."""
+
+
 def issue_ticket(queue: Queue, *, emergency_reason: str = "", emergency: bool = False,
-                 by: User | None = None, now: datetime | None = None) -> Ticket:
-    """A numbered ticket for a walk-in (or an emergency, which needs a reason and is served first)."""
+                 by: User | None = None, override_reason: str = "", now: datetime | None = None) -> Ticket:
+    """A numbered ticket for a walk-in (or an emergency, which needs a reason and is served first).
+
+    Walk-in numbers are given out only within the walk-in hours (``hours.py``); outside them a staff
+    member (``by``) may still issue one with a stated ``override_reason``, which is recorded.
+    """
     now = _now(now)
     if not queue.is_active:
         raise QueueError(_("Diese Warteschlange ist geschlossen."))
+    note = ""
     if emergency:
         reason = _clean_reason(emergency_reason)
     elif not queue.walk_in:
@@ -109,9 +119,18 @@ def issue_ticket(queue: Queue, *, emergency_reason: str = "", emergency: bool = 
                          % {"queue": queue.name})
     else:
         reason = ""
+        hours = walk_in_hours(queue, now)
+        if not hours.open:
+            override = " ".join((override_reason or "").split())
+            if by is None or not override:
+                raise OutsideWalkInHours(hours.closed_text, 409)
+            if len(override) > REASON_MAX:
+                raise QueueError(_("Der Grund ist zu lang (höchstens %(max)s Zeichen).")
+                                 % {"max": REASON_MAX})
+            note = _("außerhalb der Vorsprachezeit: %(reason)s") % {"reason": override}
     with transaction.atomic():
         return _create(queue, Kind.EMERGENCY if emergency else Kind.WALK_IN, now, by=by,
-                       event=Event.ISSUED, reason=reason)
+                       event=Event.ISSUED, reason=reason, note=note)
 
 
 CODE_RE = re.compile(rf"(?<![{CODE_ALPHABET}])([{CODE_ALPHABET}]{{{CODE_LENGTH}}})(?![{CODE_ALPHABET}])")
