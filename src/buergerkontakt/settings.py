@@ -15,6 +15,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import logs
+from buergerkontakt.directory_auth import conf as directory_conf
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
+    "buergerkontakt.directory_auth",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 
@@ -197,11 +199,12 @@ TASKS = {
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Directory sign-in (LDAP / Active Directory, OpenID Connect): optional, see directory_auth/conf.py.
+AUTHENTICATION_BACKENDS = directory_conf.authentication_backends(os.environ)
+globals().update(directory_conf.ldap_settings(os.environ))
+# Local passwords (break-glass accounts); an office signing in only through its directory switches
+# them off.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "directory:home"

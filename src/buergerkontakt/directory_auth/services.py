@@ -1,0 +1,100 @@
+"""Public write API of the directory sign-in: provisioning, group → role mapping, leavers.
+
+:func:`sign_in` runs at every directory sign-in (LDAP and OpenID Connect): it links the user to the
+directory entry, applies the group mappings (new groups add roles, missing groups take the mapped roles
+away at once) and says whether the account may sign in at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from buergerkontakt.core.models import RoleAssignment, User
+
+from .models import DirectoryAccount, GroupRoleMapping, MappedAssignment
+
+NO_ROLE = _("Ihr Konto hat noch keine Rolle in Bürgerkontakt. Bitte wenden Sie sich an die "
+            "Administration Ihrer Behörde.")
+DIRECTORY_DOWN = _("Der Verzeichnisdienst ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
+                   "Minuten erneut oder wenden Sie sich an die IT-Betreuung.")
+DEACTIVATED = _("Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration Ihrer Behörde.")
+
+# The attribute a backend sets on the request to replace the generic "wrong password" message.
+REQUEST_ERROR_ATTR = "sign_in_error"
+
+
+def refuse(request, message) -> None:
+    """Tell the sign-in form why the directory refused this sign-in (no personal data)."""
+    if request is not None:
+        setattr(request, REQUEST_ERROR_ATTR, message)
+
+
+def normalise(groups: Iterable[str]) -> set[str]:
+    return {str(g).strip().lower() for g in groups if str(g).strip()}
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    added: int
+    removed: int
+    has_role: bool
+
+
+@transaction.atomic
+def apply_mappings(user: User, groups: Iterable[str]) -> MappingResult:
+    """Make the user's mapped role assignments (and mapped team memberships) match ``groups``."""
+    mappings = list(GroupRoleMapping.objects.filter(group__in=normalise(groups)))
+    wanted = {m.scope_key: m for m in mappings}
+    removed = added = 0
+    dropped_teams: set[int] = set()
+    current = MappedAssignment.objects.filter(assignment__user=user).select_related("assignment")
+    have: set[tuple] = set()
+    for mapped in current:
+        a = mapped.assignment
+        key = (a.role, a.authority_id, a.location_id, a.team_id)
+        if key in wanted:
+            have.add(key)
+            continue
+        if a.team_id:
+            dropped_teams.add(a.team_id)
+        a.delete()  # the core signal brings groups and admin access in step
+        removed += 1
+    for key, mapping in wanted.items():
+        if key in have:
+            continue
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, role=mapping.role, authority_id=mapping.authority_id,
+            location_id=mapping.location_id, team_id=mapping.team_id)
+        if created:  # one an administrator made by hand stays theirs
+            MappedAssignment.objects.create(assignment=assignment)
+            added += 1
+    wanted_teams = {m.team_id for m in mappings if m.team_id}
+    if wanted_teams:
+        user.teams.add(*wanted_teams)
+    if dropped_teams - wanted_teams:
+        user.teams.remove(*(dropped_teams - wanted_teams))
+    if user.authority_id is None and mappings:
+        user.authority_id = mappings[0].authority_id
+        user.save(update_fields=["authority"])
+    user.__dict__.pop("_bk_assignments", None)
+    return MappingResult(added, removed, RoleAssignment.objects.filter(user=user).exists())
+
+
+@transaction.atomic
+def sign_in(user: User, *, kind: str, external_id: str, groups: Iterable[str],
+            department: str = "") -> MappingResult:
+    """Record a directory sign-in (just-in-time provisioning of the link) and apply the mappings."""
+    now = timezone.now()
+    account, _created = DirectoryAccount.objects.select_for_update().get_or_create(
+        user=user, defaults={"kind": kind, "external_id": external_id})
+    account.kind, account.external_id = kind, external_id
+    account.groups = sorted(normalise(groups))
+    account.department = department[:200]
+    account.last_sign_in = account.last_seen_in_directory = now
+    account.save()
+    return apply_mappings(user, groups)
