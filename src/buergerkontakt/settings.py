@@ -152,6 +152,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "buergerkontakt.directory_auth.context_processors.directory_sign_in",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
@@ -225,6 +226,7 @@ AUTH_USER_MODEL = "core.User"
 # Directory sign-in (LDAP / Active Directory, OpenID Connect): optional, see directory_auth/conf.py.
 AUTHENTICATION_BACKENDS = directory_conf.authentication_backends(os.environ)
 globals().update(directory_conf.ldap_settings(os.environ))
+globals().update(directory_conf.oidc_settings(os.environ))
 # Local passwords (break-glass accounts); an office signing in only through its directory switches
 # them off.
 LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from buergerkontakt.directory_auth import conf
@@ -61,3 +63,31 @@ def mappings(org):
     GroupRoleMapping.objects.create(group="jc-sicherheitsdienst", role=Role.SECURITY,
                                     authority=org.authority, location=org.location)
     return org
+
+
+# The test provider speaks plain HTTP on 127.0.0.1; Authlib insists on HTTPS unless told otherwise.
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+
+CALLBACK = "http://testserver/anmelden/dienstkonto/rueckkehr/"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    from .oidc import OIDCProvider
+
+    provider = OIDCProvider(tmp_path_factory.mktemp("oidc-provider")).start()
+    yield provider
+    provider.stop()
+
+
+def use_oidc(settings, env: dict[str, str]) -> None:
+    for key, value in conf.oidc_settings(env).items():
+        setattr(settings, key, value)
+
+
+@pytest.fixture
+def oidc_settings(settings, oidc_provider):
+    oidc_provider.setup(redirect_uris=[CALLBACK], post_logout=["http://testserver/"])
+    use_oidc(settings, oidc_provider.env())
+    settings.AXES_ENABLED = True
+    return oidc_provider

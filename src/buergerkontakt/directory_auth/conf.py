@@ -76,3 +76,27 @@ def authentication_backends(source: Mapping[str, str]) -> list[str]:
         backends.append(LDAP_BACKEND)
     backends.append(LOCAL_BACKEND)
     return backends
+
+
+# RFC 8176 authentication methods that mean "more than a password", and AD FS's multi-factor URI.
+DEFAULT_MFA_AMR = "mfa,otp,hwk,swk,sms,tel,fpt,face,iris,pop,http://schemas.microsoft.com/claims/multipleauthn"
+
+
+def oidc_settings(source: Mapping[str, str]) -> dict:
+    """The ``OIDC_*`` settings, always defined; OIDC sign-in is on when discovery URL and client id are."""
+    get = _getter(source)
+
+    def listed(name: str, default: str = "") -> list[str]:
+        return [item.strip() for item in get(name, default).split(",") if item.strip()]
+
+    return {
+        "OIDC_DISCOVERY_URL": get("OIDC_DISCOVERY_URL"),
+        "OIDC_CLIENT_ID": get("OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": get("OIDC_CLIENT_SECRET"),
+        "OIDC_SCOPES": get("OIDC_SCOPES", "openid email profile"),
+        "OIDC_USERNAME_CLAIM": get("OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_GROUPS_CLAIM": get("OIDC_GROUPS_CLAIM", "groups"),
+        "OIDC_MFA_AMR": listed("OIDC_MFA_AMR", DEFAULT_MFA_AMR),
+        "OIDC_MFA_ACR": listed("OIDC_MFA_ACR"),
+        "OIDC_TIMEOUT_SECONDS": float(get("OIDC_TIMEOUT_SECONDS", "10")),
+    }

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from buergerkontakt.core.models import Authority, Location, Role, RoleAssignment, Team
 
@@ -106,3 +107,17 @@ class MappedAssignment(models.Model):
 
     def __str__(self) -> str:
         return str(self.assignment)
+
+
+class IdentityProviderDevice(Device):
+    """Stands for the second factor the identity provider asserted (``amr``/``acr``) at a sign-in.
+
+    It marks the session as verified for django-otp; it accepts no codes itself.
+    """
+
+    class Meta:
+        verbose_name = _("Zweiter Faktor beim Identitätsanbieter")
+        verbose_name_plural = _("Zweite Faktoren beim Identitätsanbieter")
+
+    def verify_token(self, token) -> bool:
+        return False

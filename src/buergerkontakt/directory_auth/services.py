@@ -22,6 +22,10 @@ NO_ROLE = _("Ihr Konto hat noch keine Rolle in Bürgerkontakt. Bitte wenden Sie 
             "Administration Ihrer Behörde.")
 DIRECTORY_DOWN = _("Der Verzeichnisdienst ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen "
                    "Minuten erneut oder wenden Sie sich an die IT-Betreuung.")
+PROVIDER_DOWN = _("Der Anmeldedienst Ihrer Behörde ist gerade nicht erreichbar. Bitte versuchen Sie es in "
+                  "einigen Minuten erneut oder wenden Sie sich an die IT-Betreuung.")
+PROVIDER_ANSWER_INVALID = _("Die Anmeldung über Ihr Dienstkonto ist fehlgeschlagen oder abgelaufen. Bitte "
+                            "starten Sie die Anmeldung erneut.")
 DEACTIVATED = _("Dieses Konto ist deaktiviert. Bitte wenden Sie sich an die Administration Ihrer Behörde.")
 
 # The attribute a backend sets on the request to replace the generic "wrong password" message.
@@ -98,3 +102,33 @@ def sign_in(user: User, *, kind: str, external_id: str, groups: Iterable[str],
     account.last_sign_in = account.last_seen_in_directory = now
     account.save()
     return apply_mappings(user, groups)
+
+
+def _unique_username(wanted: str, subject: str) -> str:
+    import hashlib
+
+    base = (wanted or "oidc")[:120]
+    if not User.objects.filter(username=base).exists():
+        return base
+    # A local account with that name is never taken over by a directory sign-in.
+    return f"{base}.{hashlib.sha256(subject.encode()).hexdigest()[:8]}"
+
+
+@transaction.atomic
+def provision_oidc_user(*, issuer: str, subject: str, username: str, first_name: str = "",
+                        last_name: str = "", email: str = "", phone: str = "") -> User:
+    """The user linked to (issuer, subject); created just in time at the first sign-in."""
+    external_id = f"{issuer}|{subject}"
+    account = (DirectoryAccount.objects.select_related("user")
+               .filter(kind=DirectoryAccount.Kind.OIDC, external_id=external_id).first())
+    if account is None:
+        user = User(username=_unique_username(username, external_id))
+        user.set_unusable_password()
+    else:
+        user = account.user
+    user.first_name, user.last_name = first_name[:150], last_name[:150]
+    user.email = email[:254]
+    if phone:
+        user.phone = phone[:40]
+    user.save()
+    return user
