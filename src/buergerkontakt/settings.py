@@ -230,6 +230,9 @@ globals().update(directory_conf.oidc_settings(os.environ))
 # Local passwords (break-glass accounts); an office signing in only through its directory switches
 # them off.
 LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+# Directory sync (manage.py sync_directory; periodically via run_scheduler when LDAP is on).
+LDAP_SYNC_INTERVAL_MINUTES = env_int("LDAP_SYNC_INTERVAL_MINUTES", 60)
+LDAP_SYNC_MAX_LEAVERS = env_int("LDAP_SYNC_MAX_LEAVERS", 20)
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "directory:home"

@@ -132,3 +132,58 @@ def provision_oidc_user(*, issuer: str, subject: str, username: str, first_name:
         user.phone = phone[:40]
     user.save()
     return user
+
+
+@dataclass(frozen=True)
+class HandOver:
+    deputy_id: int | None
+    tickets: int
+    appointments: int
+
+
+def _berlin_today(now):
+    from zoneinfo import ZoneInfo
+
+    return timezone.localtime(now, ZoneInfo("Europe/Berlin")).date()
+
+
+def _available_deputy(user: User, day) -> User | None:
+    deputy = user.deputy
+    if deputy is None or not deputy.is_active or deputy.is_absent_on(day):
+        return None
+    return deputy if deputy.authority_id == user.authority_id else None
+
+
+def deactivate_leaver(user: User, *, now=None) -> HandOver:
+    """A person left the directory: deactivate the account (their sessions end with the next request),
+    take the mapped roles away and hand their open work over as for an absence – callbacks to the
+    deputy if they are in the ticket's team, else to the team pool; upcoming appointments to the
+    deputy, else back to the team."""
+    from buergerkontakt.appointments.staff_services import hand_over_appointments
+    from buergerkontakt.callbacks import services as callbacks
+    from buergerkontakt.callbacks.models import Ticket
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        DirectoryAccount.objects.filter(user=user).update(deactivated_at=now)
+        RoleAssignment.objects.filter(user=user, mapped__isnull=False).delete()
+        deputy = _available_deputy(user, _berlin_today(now))
+        deputy_teams = set(deputy.teams.values_list("pk", flat=True)) if deputy else set()
+        tickets = list(Ticket.objects.filter(assignee=user, status=Ticket.Status.OPEN).order_by("pk"))
+        for ticket in tickets:
+            callbacks.reassign(ticket, deputy if ticket.team_id in deputy_teams else None, by=None, now=now)
+        appointments = hand_over_appointments(user, deputy, now=now)
+    return HandOver(deputy.pk if deputy else None, len(tickets), appointments)
+
+
+@transaction.atomic
+def refresh_from_directory(user: User, *, groups: Iterable[str], department: str = "",
+                           now=None) -> MappingResult:
+    """The sync found the person in the directory: their groups and department as they are now."""
+    now = now or timezone.now()
+    DirectoryAccount.objects.filter(user=user).update(
+        groups=sorted(normalise(groups)), department=department[:200], last_seen_in_directory=now)
+    return apply_mappings(user, groups)
