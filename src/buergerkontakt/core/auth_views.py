@@ -390,6 +390,10 @@ def logout(request: HttpRequest) -> HttpResponse:
     the provider's session ends too (RP-initiated logout, it sends the browser back afterwards)."""
     end_session_url = request.session.get(END_SESSION_URL)
     auth_logout(request)
+    if end_session_url:
+        # A page that moves on by itself: the Content-Security-Policy (form-action 'self') would block
+        # a redirect of the form post to the provider.
+        return render(request, "core/logout_provider.html", {"end_session_url": end_session_url})
     messages.success(request, _("Sie haben sich abgemeldet."))
-    return redirect(end_session_url or settings.LOGOUT_REDIRECT_URL)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
