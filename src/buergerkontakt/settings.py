@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import logs
 from buergerkontakt.core import private_files as _private_files
+from buergerkontakt.directory_auth import conf as directory_conf
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
+    "buergerkontakt.directory_auth",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 
@@ -151,6 +153,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "buergerkontakt.directory_auth.context_processors.directory_sign_in",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
@@ -225,11 +228,16 @@ TASKS = {
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Directory sign-in (LDAP / Active Directory, OpenID Connect): optional, see directory_auth/conf.py.
+AUTHENTICATION_BACKENDS = directory_conf.authentication_backends(os.environ)
+globals().update(directory_conf.ldap_settings(os.environ))
+globals().update(directory_conf.oidc_settings(os.environ))
+# Local passwords (break-glass accounts); an office signing in only through its directory switches
+# them off.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+# Directory sync (manage.py sync_directory; periodically via run_scheduler when LDAP is on).
+LDAP_SYNC_INTERVAL_MINUTES = env_int("LDAP_SYNC_INTERVAL_MINUTES", 60)
+LDAP_SYNC_MAX_LEAVERS = env_int("LDAP_SYNC_MAX_LEAVERS", 20)
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "directory:home"
