@@ -30,6 +30,7 @@ everything, in reverse order, when the ``with`` block ends (also after a failure
         stack.worker / stack.scheduler      # Manage processes (None unless Stack(..., tasks=True))
         stack.env                           # the environment of every project process
         stack.heal()                        # resume/start again whatever a test broke
+        stack.rolling_restart()             # as scripts/rolling-restart.sh, one worker at a time
 
 Every wait is bounded (``wait_for(predicate, timeout)``) and every process is killed on ``stop()``
 at the latest after a few seconds. Logs stay in the process's directory (``.log``) for a failed
@@ -277,8 +278,12 @@ class Nginx(Process):
 def project_env(database_url: str, redis_url: str, data_dir: Path, site_url: str = "",
                 **extra: str) -> dict[str, str]:
     """The environment of every project process of a stack (production-like switches)."""
+    from django.conf import settings
+
     env = {key: value for key, value in os.environ.items()
            if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "TASKS_BACKEND")}
+    # The test process's key: sessions and signed values a test creates are valid in the stack.
+    env["SECRET_KEY"] = settings.SECRET_KEY
     mail_dir = data_dir / "mail"
     mail_dir.mkdir(parents=True, exist_ok=True)
     env.update(
@@ -350,6 +355,23 @@ class Stack:
             with contextlib.suppress(Exception):
                 process.stop(timeout=5)
         self._started.clear()
+
+    def healthy(self, web: Web) -> bool:
+        """``GET /healthz`` on one worker directly (not through nginx) answers 200."""
+        import httpx
+
+        try:
+            return httpx.get(f"{web.url}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def rolling_restart(self, timeout: float = 60) -> None:
+        """What scripts/rolling-restart.sh does: one worker at a time – stop (SIGTERM), start, wait
+        until its /healthz answers – then the next one."""
+        for web in self.web:
+            web.stop()
+            web.start()
+            wait_for(lambda web=web: self.healthy(web), timeout, what=f"{web.address} healthy")
 
     def processes(self) -> list[Process]:
         return list(self._started)
