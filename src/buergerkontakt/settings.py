@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -24,16 +25,36 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+_TRUE = {"1", "true", "yes", "on", "ja"}
+_FALSE = {"0", "false", "no", "off", "nein"}
+
+
 def env_bool(name: str, default: bool = False) -> bool:
+    """A yes/no knob. Anything but a known spelling stops the start: `DEBUG=ture` must not mean "off"."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"Umgebungsvariable {name}: {value!r} ist kein Wahrheitswert "
+        "(erlaubt: true/false, 1/0, ja/nein, yes/no, on/off)."
+    )
 
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Umgebungsvariable {name}: {value!r} ist keine ganze Zahl."
+        ) from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -57,6 +78,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# `manage.py check --deploy` refuses a generated key outside debug (core/checks.py).
+SECRET_KEY_FROM_ENVIRONMENT = bool(env("SECRET_KEY"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

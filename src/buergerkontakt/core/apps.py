@@ -14,5 +14,5 @@ class CoreConfig(AppConfig):
 
         # Every app's post_migrate: permissions of later apps exist only after their own signal.
         post_migrate.connect(sync_role_groups, dispatch_uid="bk_sync_role_groups")
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
 
