@@ -14,7 +14,7 @@ Pieces (each has ``start()``, ``stop()`` and is a context manager)::
                             .pause() = connections hang (a frozen or unreachable server),
                             .resume(), .restart() on the same port
     Web(dir, env)           one uvicorn worker of the project
-    Manage(dir, env, *args) any long-running ``manage.py`` command (db_worker, run_scheduler, …)
+    Manage(dir, env, *args) any long-running ``manage.py`` command (run_worker, run_scheduler, …)
     Nginx(dir, upstreams, static_root)
                             nginx with the project's own configuration (deploy/render_nginx.py)
 
@@ -232,7 +232,7 @@ class Web(Process):
 
 
 class Manage(Process):
-    """A long-running ``manage.py`` command (``db_worker``, ``run_scheduler``, ``run_alarm_relay`` …)."""
+    """A long-running ``manage.py`` command (``run_worker``, ``run_scheduler`` …)."""
 
     def __init__(self, run_dir: Path, env: dict[str, str], *args: str):
         self.name = args[0]
@@ -343,7 +343,7 @@ class Stack:
                 self._run(web)
             self._run(self.nginx)
             if self.tasks:
-                self.worker = self._run(Manage(self.base / "worker", self.env, "db_worker"))
+                self.worker = self._run(Manage(self.base / "worker", self.env, "run_worker"))
                 self.scheduler = self._run(Manage(self.base / "scheduler", self.env, "run_scheduler"))
         except BaseException:
             self.stop()

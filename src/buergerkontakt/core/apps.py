@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -15,4 +16,9 @@ class CoreConfig(AppConfig):
         # Every app's post_migrate: permissions of later apps exist only after their own signal.
         post_migrate.connect(sync_role_groups, dispatch_uid="bk_sync_role_groups")
         from . import checks, signals  # noqa: F401
+
+        if settings.DATABASES["default"].get("OPTIONS", {}).get("pool"):
+            from .dbpool import cap_reconnect_delay
+
+            cap_reconnect_delay(settings.DB_RECONNECT_MAX_DELAY)
 
