@@ -228,6 +228,10 @@ TASKS = {
     }
 }
 
+# A task whose worker has not written a heartbeat for this long (killed mid-task) runs again
+# (core/taskworker.py); tasks must be idempotent. Heartbeats every sixth of it.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 30)
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
