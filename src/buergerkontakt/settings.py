@@ -180,13 +180,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # umask's mode; SQLite gives its WAL and shared-memory files the same mode (ADR 0015).
     if _private_files.is_sqlite_file(DATABASES["default"]["NAME"]):
         _private_files.private_file(DATABASES["default"]["NAME"])
-elif env_int("DB_POOL_MAX_SIZE", 0) > 0:
+else:
+    # A database that is down or unreachable must not hold a request for long: opening a connection
+    # gives up after DB_CONNECT_TIMEOUT seconds, and the page answers "vorübergehend nicht
+    # erreichbar" (core/unavailable.py, docs/adr/0012-faults-and-recovery.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 2)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_int("DB_POOL_MAX_SIZE", 0) > 0:
     # PostgreSQL connection pool per worker process (psycopg-pool): under load every request in
     # flight would otherwise open its own connection and run into max_connections.
     # workers × DB_POOL_MAX_SIZE must stay below PostgreSQL's max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 0), "timeout": 20}
+        "min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 0),
+        # Waiting for a free connection: REQUESTS_PER_WORKER keeps requests in flight below the
+        # pool size, so a wait means the database is gone – answer 503 soon instead of after 20 s.
+        "timeout": env_int("DB_POOL_TIMEOUT", 2)}
+# Longest pause between the pool's attempts to reach a database that went away (core/dbpool.py).
+DB_RECONNECT_MAX_DELAY = float(env("DB_RECONNECT_MAX_DELAY", "1"))
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -225,6 +235,10 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# A task whose worker has not written a heartbeat for this long (killed mid-task) runs again
+# (core/taskworker.py); tasks must be idempotent. Heartbeats every sixth of it.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 30)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.conf import settings
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
@@ -23,4 +24,9 @@ class CoreConfig(AppConfig):
         from .private_files import tighten_sqlite
 
         connection_created.connect(tighten_sqlite, dispatch_uid="bk_private_sqlite")
+
+        if settings.DATABASES["default"].get("OPTIONS", {}).get("pool"):
+            from .dbpool import cap_reconnect_delay
+
+            cap_reconnect_delay(settings.DB_RECONNECT_MAX_DELAY)
 

@@ -13,6 +13,9 @@
   var overlay = root.querySelector("[data-overlay]");
   var own = root.querySelector("[data-own]");
   var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null;
+  // A raise sent just before the worker went away (restart) is sent again after reconnecting,
+  // unless the server's greeting shows it was stored (docs/adr/0012).
+  var pendingRaise = null;
 
   function setStatus(text, state) { status.textContent = text; root.dataset.state = state; }
 
@@ -88,12 +91,14 @@
         else { setStatus(texts.ready, "ready"); }
         data.alarms.forEach(function (item) { socket.send({ type: "received", alarm: item.alarm.id }); });
         if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); }
-        if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
+        if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); pendingRaise = null; }
+        if (pendingRaise !== null) { socket.send({ type: "raise", level: pendingRaise }); }
       } else if (data.event === "reach") {
         if (root.dataset.state === "ready" || root.dataset.state === "nobody") {
           if (data.reach) { setStatus(texts.ready, "ready"); } else { setStatus(texts.nobody, "nobody"); }
         }
       } else if (data.event === "raised") {
+        pendingRaise = null;
         showOwn({ alarm: data.alarm, responders: [] }, data.grace);
       } else if (data.event === "responses" && data.alarm === ownAlarm) {
         renderResponders(data.responders);
@@ -110,6 +115,7 @@
 
   function raise(level) {
     if (!socket.send({ type: "raise", level: level })) { return false; }
+    pendingRaise = level;
     root.querySelector("details.alarm-trigger").open = false;
     return true;
   }
