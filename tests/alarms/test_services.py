@@ -160,14 +160,59 @@ def test_unanswered_alarm_widens_floor_then_building_and_uses_the_fallback(
     assert sms and "Raum 1.10" in sms[0].read_text()
 
 
-def test_a_confirmed_receipt_stops_the_escalation(office, settings):
+def test_an_automatic_receipt_or_a_sighting_does_not_stop_the_escalation(office, settings):
+    """Delivered (socket) and seen (visible page) are not an answer: nobody is coming yet."""
     settings.ALARM_ESCALATE_SECONDS = 5
     org, _rooms, people = office
     alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
-    services.confirm_receipt(alarm.pk, people["right"], now=later(0.02))
+    services.confirm_receipt(alarm.pk, people["right"], now=later(0.02), visible=False)
+    services.confirm_receipt(alarm.pk, people["left"], now=later(0.03), visible=True)
+    services.mark_seen(alarm.pk, people["right"], now=later(1))
+    assert services.needs_escalation(alarm.pk)
+    assert services.escalate_due(now=later(5)) == 1  # the floor: "far"
+    alarm.refresh_from_db()
+    assert alarm.circle == 3 and alarm.fallback_sent_at == later(5)
+
+
+def test_ich_komme_stops_the_escalation(office, settings):
+    settings.ALARM_ESCALATE_SECONDS = 5
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    services.respond(alarm.pk, people["right"], "coming", now=later(2))
+    assert not services.needs_escalation(alarm.pk)
     assert services.escalate_due(now=later(30)) == 0
     alarm.refresh_from_db()
     assert alarm.escalated_at is None and not TimelineEvent.objects.filter(kind="fallback").exists()
+
+
+def test_kann_nicht_is_an_answer_but_the_escalation_goes_on(office, settings):
+    from buergerkontakt.alarms.queries import trigger_status
+
+    settings.ALARM_ESCALATE_SECONDS = 5
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    delivery = services.respond(alarm.pk, people["right"], "cannot", now=later(2))
+    assert (delivery.response, delivery.responded_at, delivery.seen_at) == ("cannot", later(2), later(2))
+    assert trigger_status(alarm.pk)["cannot"] == {"count": 1, "names": ["Right Test"]}
+    assert services.escalate(alarm, now=later(5)) == 1
+    assert list(alarm.timeline.filter(kind="cannot").values_list("user__username", flat=True)) == ["right"]
+
+
+def test_delivered_seen_and_answered_are_separate_facts(office):
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    hidden = services.confirm_receipt(alarm.pk, people["left"], now=later(0.04), visible=False)
+    assert (hidden.received_visibility, hidden.seen_at, hidden.response) == ("hidden", None, "")
+    shown = services.confirm_receipt(alarm.pk, people["right"], now=later(0.05), visible=True)
+    assert (shown.received_visibility, shown.seen_at) == ("visible", later(0.05))
+    seen = services.mark_seen(alarm.pk, people["left"], now=later(9))
+    assert seen.seen_at == later(9) and seen.received_at == later(0.04)  # the first of each counts
+    assert services.mark_seen(alarm.pk, people["left"], now=later(12)).seen_at == later(9)
+    # A sighting without an earlier receipt (the receipt got lost) is the receipt as well.
+    lead = services.mark_seen(alarm.pk, org.users["teamlead"], now=later(3))
+    assert (lead.received_at, lead.received_visibility) == (later(3), "visible")
+    kinds = list(alarm.timeline.values_list("kind", "user__username"))
+    assert kinds.count(("seen", "left")) == 1 and ("seen", "right") in kinds
 
 
 def test_supervision_offline_after_the_limit(office, settings):

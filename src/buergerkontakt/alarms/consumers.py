@@ -2,8 +2,10 @@
 
 Only signed-in staff (with the second factor when required) connect; a workstation identifies
 itself by its device cookie. On connect the client gets every active alarm it must see; it confirms
-receipt of each alarm automatically, answers "Ich komme" / "Vor Ort", raises, withdraws and resolves
-alarms over the same connection, and heartbeats (``ping``) so the security console sees it online.
+receipt of each alarm automatically (with whether the page was visible), reports when the alarm
+was actually seen (page visible and focused), answers "Ich komme" / "Vor Ort" / "Kann nicht",
+raises, withdraws and resolves alarms over the same connection, and heartbeats (``ping``) so the
+security console sees it online.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ FORBIDDEN = 4403
 # within HEARTBEAT_DELAY – far below the offline limit of ALARM_OFFLINE_SECONDS.
 RECEIPT_DELAY, HEARTBEAT_DELAY = 0.05, 1.0
 receipts = Batcher(services.confirm_receipts, RECEIPT_DELAY)
+sightings = Batcher(services.mark_seen_many, RECEIPT_DELAY)
 heartbeats = Batcher(lambda items: services.heartbeats(items.keys()), HEARTBEAT_DELAY)
 # A thousand pages closing at once (a restart, the end of the day) must not queue a thousand writes
 # in front of the next alarm: connection counts go down in batches too.
@@ -114,8 +117,12 @@ class AlarmConsumer(LiveConsumer):
     async def receive_message(self, content: dict) -> None:
         kind = content.get("type")
         try:
-            if kind == "received":
-                receipts.add((int(content["alarm"]), self.user.pk), timezone.now())
+            if kind == "received":  # delivered (automatic, before anything is shown)
+                visible = content.get("visible")
+                page = services.visibility(visible if isinstance(visible, bool) else None)
+                receipts.add((int(content["alarm"]), self.user.pk), (timezone.now(), page))
+            elif kind == "seen":  # shown on a visible, focused page (or the agent's window)
+                sightings.add((int(content["alarm"]), self.user.pk), timezone.now())
             elif kind == "respond":
                 await database_sync_to_async(services.respond)(
                     int(content["alarm"]), self.user, str(content.get("response", ""))

@@ -14,7 +14,7 @@ from buergerkontakt.core.models import Location, Role, User
 from buergerkontakt.core.permissions import has_role
 
 from . import recipients
-from .models import Alarm, Delivery, Drill, Workstation
+from .models import HELPING, Alarm, Delivery, Drill, Workstation
 from .services import offline_q
 
 
@@ -70,6 +70,44 @@ def responders(alarm_id: int) -> list[dict]:
     return [{"name": _name(d.user), "response": d.response, "label": d.get_response_display()} for d in rows]
 
 
+NAMES_SHOWN = 12  # the trigger's screen lists at most this many names per line, then "und N weitere"
+
+
+def trigger_status(alarm_id: int) -> dict:
+    """What the trigger's screen shows, from the database (never from what a push claimed): delivered
+    to N (the first circle by name), seen by M, who answered what, and who has not got it yet."""
+    alarm = Alarm.objects.filter(pk=alarm_id).values("status", "circle", "escalated_at").first()
+    if alarm is None:
+        return {"alarm": alarm_id, "active": False}
+    rows = list(
+        Delivery.objects.filter(alarm_id=alarm_id)
+        .select_related("user")
+        .order_by("circle", "sent_at", "pk")
+    )
+
+    def names(selected: list[Delivery]) -> dict:
+        return {"count": len(selected), "names": [_name(d.user) for d in selected[:NAMES_SHOWN]]}
+
+    delivered = [d for d in rows if d.received_at is not None]
+    answered = sorted((d for d in rows if d.response), key=lambda d: d.responded_at)
+    return {
+        "alarm": alarm_id,
+        "active": alarm["status"] == Alarm.Status.ACTIVE,
+        "recipients": len(rows),
+        "delivered": names(delivered),
+        "first_circle": names([d for d in delivered if d.circle == 1]),
+        "seen": names([d for d in rows if d.seen_at is not None]),
+        "undelivered": names([d for d in rows if d.received_at is None]),
+        "coming": [
+            {"name": _name(d.user), "response": d.response, "label": d.get_response_display()}
+            for d in answered if d.response in HELPING
+        ],
+        "cannot": names([d for d in answered if d.response == Delivery.Response.CANNOT]),
+        "circle": alarm["circle"],
+        "escalated": alarm["escalated_at"] is not None,
+    }
+
+
 def active_for(user: User) -> tuple[list[dict], list[dict]]:
     """The active alarms the user must see as recipient, and those they raised (for (re)connecting
     clients)."""
@@ -87,7 +125,9 @@ def active_for(user: User) -> tuple[list[dict], list[dict]]:
             }
         )
     own = Alarm.objects.filter(raised_by=user, status=Alarm.Status.ACTIVE).values_list("pk", flat=True)
-    return result, [{"alarm": alarm_payload(pk), "responders": responders(pk)} for pk in own]
+    return result, [
+        {"alarm": alarm_payload(pk), "responders": responders(pk), "status": trigger_status(pk)} for pk in own
+    ]
 
 
 def reachable(user: User, workstation: Workstation | None, now: datetime | None = None) -> int:

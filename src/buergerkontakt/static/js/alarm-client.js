@@ -1,6 +1,8 @@
 /* The silent alarm on every staff page: raise (button, levels, keyboard shortcut), receive (confirm
-   receipt at once, full-screen banner, siren), answer ("Ich komme", "Vor Ort"), and the trigger's
-   discreet view of who received it and who is coming. The connection's pings are the heartbeat. */
+   delivery at once with whether the page is visible, full-screen banner, siren, report "seen" once
+   the page is visible and focused), answer ("Ich komme", "Vor Ort", "Kann nicht"), and the trigger's
+   discreet live view: delivered to whom, seen by how many, who is coming, who has not got it yet.
+   The connection's pings are the heartbeat. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-alarm-client]");
@@ -12,7 +14,7 @@
   var status = root.querySelector("[data-status]");
   var overlay = root.querySelector("[data-overlay]");
   var own = root.querySelector("[data-own]");
-  var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null;
+  var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null, seenSent = {};
 
   function setStatus(text, state) { status.textContent = text; root.dataset.state = state; }
 
@@ -56,6 +58,15 @@
     overlay.querySelector(lockdown ? "[data-understood]" : "[data-respond='coming']").focus();
     if (!item.response) { startSiren(); }
   }
+  function pageVisible() { return document.visibilityState === "visible" && document.hasFocus(); }
+  function receipt(id) { socket.send({ type: "received", alarm: id, visible: pageVisible() }); }
+  // Seen: the banner is on a visible, focused page (delivered alone is not seen).
+  function maybeSeen() {
+    if (current === null || overlay.hidden || !pageVisible() || seenSent[current]) { return; }
+    if (socket.send({ type: "seen", alarm: current })) { seenSent[current] = true; }
+  }
+  document.addEventListener("visibilitychange", maybeSeen);
+  window.addEventListener("focus", maybeSeen);
   function hideAlarm() { overlay.hidden = true; current = null; stopSiren(); document.body.classList.remove("alarm-open"); }
 
   function showOwn(item, grace) {
@@ -67,10 +78,29 @@
     clearTimeout(graceTimer);
     if (grace) { graceTimer = setTimeout(function () { withdraw.hidden = true; }, grace * 1000); }
     renderResponders(item.responders || []);
+    renderStatus(item.status);
   }
   function renderResponders(list) {
-    var coming = list.map(function (r) { return r.name + " (" + r.label + ")"; });
+    var coming = list.filter(function (r) { return r.response !== "cannot"; })
+      .map(function (r) { return r.name + " (" + r.label + ")"; });
     own.querySelector("[data-own-responders]").textContent = coming.length ? texts.coming + " " + coming.join(", ") : "";
+  }
+  function names(part) {
+    var more = part.count - part.names.length;
+    return part.names.join(", ") + (more > 0 ? " + " + more + " " + texts.more : "");
+  }
+  function renderStatus(st) {
+    if (!st) { return; }
+    var lines = [texts.delivered + " " + st.delivered.count + "/" + st.recipients
+                 + (st.first_circle.count ? " (" + names(st.first_circle) + ")" : ""),
+                 texts.seen + " " + st.seen.count];
+    if (st.cannot.count) { lines.push(texts.cannot + " " + names(st.cannot)); }
+    if (st.undelivered.count) { lines.push(texts.undelivered + ": " + names(st.undelivered)); }
+    var line = own.querySelector("[data-own-status]");
+    line.textContent = lines.join(" · ");
+    line.dataset.delivered = String(st.delivered.count);
+    line.dataset.seen = String(st.seen.count);
+    line.dataset.undelivered = String(st.undelivered.count);
   }
 
   var socket = window.bkLiveSocket(root.dataset.ws, {
@@ -79,15 +109,16 @@
     gone: function () { setStatus(texts.offline, "forbidden"); },
     message: function (data) {
       if (data.event === "alarm") {
-        socket.send({ type: "received", alarm: data.alarm.id }); // first: the receipt is the measurement
+        receipt(data.alarm.id); // first: the receipt is the measurement
         showAlarm(data);
+        maybeSeen();
       } else if (data.event === "hello") {
         root.querySelector("[data-register]").hidden = data.registered;
         if (!data.registered) { setStatus(texts.unregistered, "unregistered"); }
         else if (!data.reach) { setStatus(texts.nobody, "nobody"); }
         else { setStatus(texts.ready, "ready"); }
-        data.alarms.forEach(function (item) { socket.send({ type: "received", alarm: item.alarm.id }); });
-        if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); }
+        data.alarms.forEach(function (item) { receipt(item.alarm.id); });
+        if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); maybeSeen(); }
         if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
       } else if (data.event === "reach") {
         if (root.dataset.state === "ready" || root.dataset.state === "nobody") {
@@ -97,6 +128,9 @@
         showOwn({ alarm: data.alarm, responders: [] }, data.grace);
       } else if (data.event === "responses" && data.alarm === ownAlarm) {
         renderResponders(data.responders);
+      } else if (data.event === "status" && data.alarm === ownAlarm) {
+        renderResponders(data.responders);
+        renderStatus(data.status);
       } else if (data.event === "nobody" && data.alarm === ownAlarm) {
         own.querySelector("[data-own-received]").textContent = texts.nobody_got;
       } else if (data.event === "ended") {
