@@ -199,3 +199,34 @@ def test_reach_is_asked_again_and_follows_colleagues_coming_online(people):
         await t.disconnect()
 
     run_async(scenario)
+
+
+def test_trigger_sees_live_who_got_it_who_has_seen_it_and_who_is_coming(people):
+    trigger, neighbour, security, _stranger = people
+
+    async def scenario():
+        t, _, _ = await connect(trigger)
+        n, _, _ = await connect(neighbour)
+        s, _, _ = await connect(security)
+        for client in (t, n, s):
+            await next_event(client, "hello")
+        await t.send_json_to({"type": "raise", "level": 2})
+        alarm_id = (await next_event(t, "raised"))["alarm"]["id"]
+        await next_event(n, "alarm")
+        await n.send_json_to({"type": "received", "alarm": alarm_id, "visible": False})
+        status = (await next_event(t, "status"))["status"]
+        assert status["delivered"] == status["first_circle"] == {"count": 1, "names": ["Nachbar Test"]}
+        assert status["seen"]["count"] == 0 and status["undelivered"]["count"] == 2
+        await n.send_json_to({"type": "seen", "alarm": alarm_id})
+        assert (await next_event(t, "status"))["status"]["seen"] == {"count": 1, "names": ["Nachbar Test"]}
+        await next_event(s, "alarm")
+        await s.send_json_to({"type": "respond", "alarm": alarm_id, "response": "cannot"})
+        status = (await next_event(t, "status"))["status"]
+        assert status["cannot"]["names"] == ["Security Test"] and status["coming"] == []
+        for client in (t, n, s):
+            await client.disconnect()
+        return alarm_id
+
+    alarm_id = run_async(scenario)
+    row = Delivery.objects.get(alarm_id=alarm_id, user=neighbour)
+    assert row.received_visibility == "hidden" and row.seen_at is not None and row.response == ""

@@ -165,3 +165,32 @@ def test_console_shows_the_offline_warning(client, org):
     page = client.get(reverse("alarms:console")).text
     assert "1 Arbeitsplatz während der Öffnungszeit nicht erreichbar" in page
     assert "PC Empfang" in page and "(gemeldet)" in page
+
+
+@pytest.mark.parametrize("role,status", [("caseworker", 200), ("security", 200), ("teamlead", 404),
+                                         ("agent", 404)])
+def test_trigger_status_only_for_trigger_and_security(client, org, role, status):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    client.force_login(org.users[role])
+    assert client.get(reverse("alarms:status", args=[alarm.pk])).status_code == status
+
+
+def test_anonymous_gets_no_trigger_status(client, org):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    response = client.get(reverse("alarms:status", args=[alarm.pk]))
+    assert response.status_code in (302, 403) and b"delivered" not in response.content
+
+
+def test_trigger_status_tells_delivered_seen_coming_and_not_yet_delivered(client, org):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    services.confirm_receipt(alarm.pk, org.users["security"], visible=False)
+    client.force_login(org.users["caseworker"])
+    got = client.get(reverse("alarms:status", args=[alarm.pk])).json()["status"]
+    assert got["recipients"] == 2
+    assert got["delivered"] == got["first_circle"] == {"count": 1, "names": ["Security Test"]}
+    assert got["seen"]["count"] == 0 and got["undelivered"] == {"count": 1, "names": ["Teamlead Test"]}
+    services.mark_seen(alarm.pk, org.users["security"])
+    services.respond(alarm.pk, org.users["teamlead"], "coming")
+    body = client.get(reverse("alarms:status", args=[alarm.pk])).json()
+    assert body["status"]["seen"]["count"] == 2 and body["status"]["undelivered"]["count"] == 0
+    assert [(c["name"], c["label"]) for c in body["status"]["coming"]] == [("Teamlead Test", "Ich komme")]

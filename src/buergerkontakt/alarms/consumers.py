@@ -135,9 +135,9 @@ class AlarmConsumer(LiveConsumer):
                     self.user, level=int(content.get("level", 2)), workstation=self.workstation
                 )
                 payload = await database_sync_to_async(queries.alarm_payload)(alarm.pk)
-                await self.send_json(
-                    {"event": "raised", "alarm": payload, "grace": settings.ALARM_GRACE_SECONDS}
-                )
+                status = await database_sync_to_async(queries.trigger_status)(alarm.pk)
+                await self.send_json({"event": "raised", "alarm": payload, "status": status,
+                                      "grace": settings.ALARM_GRACE_SECONDS})
                 asyncio.get_running_loop().create_task(watch(alarm.pk))
             elif kind == "withdraw":
                 await database_sync_to_async(services.withdraw)(int(content["alarm"]), self.user)

@@ -125,7 +125,7 @@
           if (data.reach) { setStatus(texts.ready, "ready"); } else { setStatus(texts.nobody, "nobody"); }
         }
       } else if (data.event === "raised") {
-        showOwn({ alarm: data.alarm, responders: [] }, data.grace);
+        showOwn({ alarm: data.alarm, responders: [], status: data.status }, data.grace);
       } else if (data.event === "responses" && data.alarm === ownAlarm) {
         renderResponders(data.responders);
       } else if (data.event === "status" && data.alarm === ownAlarm) {
