@@ -246,3 +246,35 @@ def test_reachable_counts_online_recipients(office):
     ws, _ = services.register_workstation(people["left"], rooms["1.11"], "")
     services.connected(ws.pk, people["left"], now=NOW)
     assert reachable(org.users["caseworker"], None, now=later(1)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_escalation_during_the_push_cannot_collide_with_the_raise(office, monkeypatch):
+    """The layer hangs while a level-3 alarm is pushed and the periodic escalation runs meanwhile:
+    every recipient of every circle is stored exactly once, nobody is lost."""
+    from buergerkontakt.alarms import live
+
+    org, _rooms, _people = office
+    pushed = []
+    original = live._push
+
+    def push_while_the_escalation_runs(batches):
+        if not pushed:
+            services.escalate_due(now=later(60))
+        pushed.append(batches)
+        original(batches)
+
+    monkeypatch.setattr(live, "_push", push_while_the_escalation_runs)
+    expected = recipients.initial(org.room, 3, org.users["caseworker"])
+    alarm = services.raise_alarm(org.users["caseworker"], level=3, now=NOW)
+    stored = list(alarm.deliveries.values_list("user_id", flat=True))
+    assert len(stored) == len(set(stored)) and {r.user_id for r in expected} <= set(stored)
+    assert dict(alarm.deliveries.values_list("user__username", "role"))["far"] == "building"
+
+
+def test_storing_a_delivery_twice_keeps_the_first(office):
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    again = [recipients.Recipient(people["left"].pk, recipients.FLOOR, 3)]
+    services._store_deliveries(alarm, again, later(5))
+    assert alarm.deliveries.filter(user=people["left"]).get().circle == 1
