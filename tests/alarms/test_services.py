@@ -278,3 +278,43 @@ def test_storing_a_delivery_twice_keeps_the_first(office):
     again = [recipients.Recipient(people["left"].pk, recipients.FLOOR, 3)]
     services._store_deliveries(alarm, again, later(5))
     assert alarm.deliveries.filter(user=people["left"]).get().circle == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_raising_process_escalates_on_its_own_timer_without_the_periodic_task(office, settings):
+    """Raised from a page (no WebSocket, no task worker): the process's own timer widens the circle
+    and sends the SMS; the periodic backstop running meanwhile changes nothing twice."""
+    import time
+
+    from buergerkontakt.alarms import escalation
+
+    settings.ALARM_ESCALATION_TIMER = True
+    settings.ALARM_ESCALATE_SECONDS = 1
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # no worker
+    org, _rooms, _people = office
+    try:
+        alarm = services.raise_alarm(org.users["caseworker"], level=1)
+        assert alarm.pk in escalation.timers
+        deadline = time.monotonic() + 30
+        while Alarm.objects.get(pk=alarm.pk).circle < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            services.escalate_due()  # the backstop at any moment: idempotent with the timer
+        alarm.refresh_from_db()
+        assert alarm.circle == 4
+        kinds = list(alarm.timeline.values_list("kind", flat=True))
+        assert kinds.count("escalated") == 2 and kinds.count("fallback") == 1
+        while alarm.pk in escalation.timers and time.monotonic() < deadline:
+            time.sleep(0.05)  # nothing left to widen: the timer ends
+        assert alarm.pk not in escalation.timers
+    finally:
+        escalation.cancel_all()
+
+
+def test_timer_is_off_when_the_setting_says_so(office, settings, django_capture_on_commit_callbacks):
+    from buergerkontakt.alarms import escalation
+
+    settings.ALARM_ESCALATION_TIMER = False
+    org, _rooms, _people = office
+    with django_capture_on_commit_callbacks(execute=True):
+        alarm = services.raise_alarm(org.users["caseworker"], level=1)
+    assert alarm.pk not in escalation.timers

@@ -10,7 +10,6 @@ security console sees it online.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -138,7 +137,6 @@ class AlarmConsumer(LiveConsumer):
                 status = await database_sync_to_async(queries.trigger_status)(alarm.pk)
                 await self.send_json({"event": "raised", "alarm": payload, "status": status,
                                       "grace": settings.ALARM_GRACE_SECONDS})
-                asyncio.get_running_loop().create_task(watch(alarm.pk))
             elif kind == "withdraw":
                 await database_sync_to_async(services.withdraw)(int(content["alarm"]), self.user)
             elif kind == "resolve":
@@ -150,12 +148,3 @@ class AlarmConsumer(LiveConsumer):
         except (KeyError, TypeError, ValueError):
             await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
 
-
-async def watch(alarm_id: int) -> None:
-    """Escalate in this process a few seconds after raising, circle by circle, while nobody has
-    confirmed receipt (the periodic task is the safety net if this process dies)."""
-    for _circle in range(3):
-        await asyncio.sleep(settings.ALARM_ESCALATE_SECONDS)
-        await database_sync_to_async(services.escalate)(alarm_id)
-        if not await database_sync_to_async(services.needs_escalation)(alarm_id):
-            return

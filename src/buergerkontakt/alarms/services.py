@@ -22,7 +22,7 @@ from buergerkontakt.core.models import Role, Room, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
 
-from . import live, recipients
+from . import escalation, live, recipients
 from .models import (
     HELPING,
     Alarm,
@@ -179,6 +179,8 @@ def raise_alarm(
         live.fan_out(alarm.pk, first)
         if rest:
             live.fan_out(alarm.pk, rest, console=False)
+        alarm_id = alarm.pk
+        transaction.on_commit(lambda: escalation.schedule(alarm_id))
     return alarm
 
 
