@@ -230,3 +230,33 @@ def test_trigger_sees_live_who_got_it_who_has_seen_it_and_who_is_coming(people):
     alarm_id = run_async(scenario)
     row = Delivery.objects.get(alarm_id=alarm_id, user=neighbour)
     assert row.received_visibility == "hidden" and row.seen_at is not None and row.response == ""
+
+
+def test_an_alarm_whose_push_was_lost_reaches_the_client_at_its_next_resync(people, monkeypatch):
+    """The layer was away when the alarm was pushed: the client's periodic re-read shows it, and
+    tells the trigger who has not got it yet."""
+    from buergerkontakt.alarms import live, queries
+
+    trigger, neighbour, _security, _stranger = people
+    monkeypatch.setattr(live, "_push", lambda batches: None)  # every push is lost
+
+    async def scenario():
+        n, _, _ = await connect(neighbour)
+        t, _, _ = await connect(trigger)
+        await next_event(n, "hello")
+        await next_event(t, "hello")
+        await n.send_json_to({"type": "sync"})
+        assert (await next_event(n, "sync"))["alarms"] == []
+        alarm = await db(services.raise_alarm)(trigger, level=2)
+        monkeypatch.setattr(queries, "_index", (float("-inf"), frozenset()))  # the next second
+        await n.send_json_to({"type": "sync"})
+        synced = await next_event(n, "sync")
+        assert [(a["alarm"]["id"], a["role"]) for a in synced["alarms"]] == [(alarm.pk, "neighbour")]
+        await t.send_json_to({"type": "sync"})
+        own = (await next_event(t, "sync"))["own"]
+        waiting = own[0]["status"]["undelivered"]["names"]
+        assert sorted(waiting) == ["Nachbar Test", "Security Test", "Teamlead Test"]
+        for client in (n, t):
+            await client.disconnect()
+
+    run_async(scenario)

@@ -212,3 +212,26 @@ def test_a_hung_layer_neither_delays_the_acknowledgement_nor_the_local_recipient
 
     alarm_id = run_async(scenario)
     assert Delivery.objects.filter(alarm_id=alarm_id).count() == 4  # neighbours, security, team lead
+
+
+def test_after_a_layer_error_every_connection_re_reads_its_alarms():
+    class Reconnecting(_Socket):
+        def __init__(self):
+            super().__init__()
+            self.resyncs = 0
+
+        async def resync(self) -> None:
+            self.resyncs += 1
+
+    async def scenario():
+        local = relay.Relay()
+        sockets = [Reconnecting() for _ in range(3)]
+        for n, socket in enumerate(sockets):
+            local.addresses.setdefault(relay.user_address(n), set()).add(socket)
+            local.joined_by.setdefault(socket, set()).add(relay.user_address(n))
+        assert local.resync_all() == 3
+        while local.writing:
+            await asyncio.sleep(0)
+        return [s.resyncs for s in sockets]
+
+    assert run_async(scenario) == [1, 1, 1]

@@ -102,6 +102,13 @@ class AlarmConsumer(LiveConsumer):
             return
         await self._send_text(text)
 
+    async def resync(self) -> None:
+        """Send every active alarm this person must see (the client's timer, and this process after a
+        channel-layer error: pushes may have been lost meanwhile)."""
+        if not self.accepted:
+            return
+        await self.send_json(await database_sync_to_async(queries.sync_for)(self.user))
+
     async def _send_text(self, text: str) -> None:
         try:
             await self.send(text_data=text)
@@ -126,6 +133,8 @@ class AlarmConsumer(LiveConsumer):
                 await database_sync_to_async(services.respond)(
                     int(content["alarm"]), self.user, str(content.get("response", ""))
                 )
+            elif kind == "sync":
+                await self.resync()
             elif kind == "reach":
                 reach = await database_sync_to_async(queries.reachable)(self.user, self.workstation)
                 await self.send_json({"event": "reach", "reach": reach})

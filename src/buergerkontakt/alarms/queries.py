@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -128,6 +129,36 @@ def active_for(user: User) -> tuple[list[dict], list[dict]]:
     return result, [
         {"alarm": alarm_payload(pk), "responders": responders(pk), "status": trigger_status(pk)} for pk in own
     ]
+
+
+# The active alarms of the whole platform, read at most once a second per process: a thousand clients
+# re-syncing every few seconds cost one query per second, plus one per person actually involved.
+INDEX_SECONDS = 1.0
+_index: tuple[float, frozenset[int]] = (float("-inf"), frozenset())
+
+
+def involved_users(now: float | None = None) -> frozenset[int]:
+    """Triggers and recipients of the active alarms (per-process cache of ``INDEX_SECONDS``)."""
+    global _index
+    now = time.monotonic() if now is None else now
+    stamp, users = _index
+    if now - stamp >= INDEX_SECONDS:
+        active = Alarm.objects.filter(status=Alarm.Status.ACTIVE)
+        users = frozenset(
+            [*Delivery.objects.filter(alarm__in=active).values_list("user_id", flat=True),
+             *active.values_list("raised_by_id", flat=True)]
+        )
+        _index = (now, users)
+    return users
+
+
+def sync_for(user: User) -> dict:
+    """The client's periodic re-read: every active alarm it must see and the status of its own (a
+    push lost while the channel layer was away shows here)."""
+    if user.pk not in involved_users():
+        return {"event": "sync", "alarms": [], "own": []}
+    received, own = active_for(user)
+    return {"event": "sync", "alarms": received, "own": own}
 
 
 def reachable(user: User, workstation: Workstation | None, now: datetime | None = None) -> int:

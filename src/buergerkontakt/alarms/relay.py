@@ -59,6 +59,8 @@ def batch(event_text: str, *, users: Iterable[int] = (), security: Iterable[int]
 class Receiver(Protocol):
     async def relay_send(self, text: str) -> None: ...
 
+    async def resync(self) -> None: ...
+
 
 class Relay:
     def __init__(self) -> None:
@@ -106,6 +108,17 @@ class Relay:
                     task.add_done_callback(self.writing.discard)
                 started += 1
         return started
+
+    def resync_all(self) -> int:
+        """After a channel-layer error every connection here re-reads its active alarms from the
+        database (pushes sent meanwhile may never arrive). Returns the number of connections."""
+        loop = asyncio.get_running_loop()
+        receivers = [r for r in self.joined_by if hasattr(r, "resync")]
+        for receiver in receivers:
+            task = loop.create_task(receiver.resync())
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+        return len(receivers)
 
     # --- the listener ---------------------------------------------------------------------------------
     def is_listening_here(self, layer) -> bool:
@@ -157,17 +170,23 @@ class Relay:
             with contextlib.suppress(Exception):
                 await layer.group_discard(GROUP, old)
         refresher = asyncio.get_running_loop().create_task(self._refresh(layer, channel))
+        failed = False
         try:
             while True:
+                if failed:  # the layer answered again: re-read what may have been lost meanwhile
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(layer.group_add(GROUP, channel), SEND_TIMEOUT)
+                        failed = False
+                        self.resync_all()
                 try:
                     message = await layer.receive(channel)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # Redis away: try again, and join again (Redis may have lost it)
                     log.warning("alarm relay: receive failed", exc_info=True)
+                    failed = True
+                    self.resync_all()  # from the database, which does not need the layer
                     await asyncio.sleep(1)
-                    with contextlib.suppress(Exception):
-                        await layer.group_add(GROUP, channel)
                     continue
                 if message.get("type") != MESSAGE_TYPE or message.get("origin") == channel:
                     continue  # not ours, or already written here by ``publish``

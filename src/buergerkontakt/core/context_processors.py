@@ -13,4 +13,5 @@ def platform(request):
         "debug": settings.DEBUG,
         "alarm_shortcut": settings.ALARM_SHORTCUT,
         "alarm_heartbeat": settings.ALARM_HEARTBEAT_SECONDS,
+        "alarm_resync": settings.ALARM_RESYNC_SECONDS,
     }

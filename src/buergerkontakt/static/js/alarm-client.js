@@ -14,7 +14,7 @@
   var status = root.querySelector("[data-status]");
   var overlay = root.querySelector("[data-overlay]");
   var own = root.querySelector("[data-own]");
-  var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null, seenSent = {};
+  var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null, seenSent = {}, known = {};
 
   function setStatus(text, state) { status.textContent = text; root.dataset.state = state; }
 
@@ -59,7 +59,7 @@
     if (!item.response) { startSiren(); }
   }
   function pageVisible() { return document.visibilityState === "visible" && document.hasFocus(); }
-  function receipt(id) { socket.send({ type: "received", alarm: id, visible: pageVisible() }); }
+  function receipt(id) { known[id] = true; socket.send({ type: "received", alarm: id, visible: pageVisible() }); }
   // Seen: the banner is on a visible, focused page (delivered alone is not seen).
   function maybeSeen() {
     if (current === null || overlay.hidden || !pageVisible() || seenSent[current]) { return; }
@@ -120,6 +120,19 @@
         data.alarms.forEach(function (item) { receipt(item.alarm.id); });
         if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); maybeSeen(); }
         if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
+      } else if (data.event === "sync") {
+        // The periodic re-read: an alarm whose push was lost (the layer was away) shows now; an
+        // alarm that ended meanwhile goes away; the trigger's status is refreshed.
+        var active = {};
+        data.alarms.forEach(function (item) {
+          active[item.alarm.id] = true;
+          if (!known[item.alarm.id]) { receipt(item.alarm.id); if (!item.response) { showAlarm(item); maybeSeen(); } }
+        });
+        if (current !== null && !active[current]) { hideAlarm(); }
+        var mine = data.own.filter(function (item) { return item.alarm.id === ownAlarm; })[0];
+        if (mine) { renderResponders(mine.responders || []); renderStatus(mine.status); }
+        else if (ownAlarm !== null) { own.hidden = true; ownAlarm = null; }
+        else if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
       } else if (data.event === "reach") {
         if (root.dataset.state === "ready" || root.dataset.state === "nobody") {
           if (data.reach) { setStatus(texts.ready, "ready"); } else { setStatus(texts.nobody, "nobody"); }
@@ -172,6 +185,8 @@
   });
   overlay.querySelector("[data-mute]").addEventListener("click", function () { stopSiren(); });
   overlay.querySelector("[data-understood]").addEventListener("click", function () { stopSiren(); });
+  // Re-read the active alarms every few seconds: nothing pushed while the layer was away stays lost.
+  setInterval(function () { socket.send({ type: "sync" }); }, 1000 * parseInt(root.dataset.resync || "3", 10));
   // Whether anybody would receive an alarm from here changes as colleagues come and go.
   setInterval(function () { socket.send({ type: "reach" }); }, 60000);
   own.querySelector("[data-withdraw]").addEventListener("click", function () { socket.send({ type: "withdraw", alarm: ownAlarm }); });
