@@ -88,7 +88,7 @@ def test_timeline_only_for_trigger_and_security(client, org, role, status):
     export = client.get(reverse("alarms:export", args=[alarm.pk]))
     assert export.status_code == status
     if status == 200:
-        rows = export.content.decode().splitlines()
+        rows = export.content.decode("utf-8-sig").splitlines()
         assert rows[0] == "Zeit;Ereignis;Person;Details" and "ausgelöst" in rows[1]
 
 

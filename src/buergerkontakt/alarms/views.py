@@ -4,7 +4,6 @@ drills (Probealarme) with their receipt and response report."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from buergerkontakt.core import spreadsheet
 from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
@@ -179,21 +179,17 @@ def status(request: HttpRequest, pk: int) -> JsonResponse:
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline as CSV (to pre-fill the incident report)."""
     alarm = _visible_alarm(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="alarm-{alarm.pk}-zeitleiste.csv"'
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Zeit"), _("Ereignis"), _("Person"), _("Details")])
-    for event in alarm.timeline.select_related("user"):
-        name = event.user.get_full_name() if event.user else ""
-        writer.writerow(
-            [
-                event.at.astimezone(timezone.get_current_timezone()).isoformat(timespec="milliseconds"),
-                event.get_kind_display(),
-                name,
-                event.detail,
-            ]
-        )
-    return response
+    rows = (
+        [
+            event.at.astimezone(timezone.get_current_timezone()).isoformat(timespec="milliseconds"),
+            event.get_kind_display(),
+            event.user.get_full_name() if event.user else "",
+            event.detail,
+        ]
+        for event in alarm.timeline.select_related("user")
+    )
+    return spreadsheet.download(f"alarm-{alarm.pk}-zeitleiste.csv",
+                                [_("Zeit"), _("Ereignis"), _("Person"), _("Details")], rows)
 
 
 @staff_required(roles=(Role.SECURITY,))
@@ -291,17 +287,12 @@ def drill_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if current.alarm is None:
         raise Http404
     report = queries.response_report(current.alarm)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="probealarm-{current.pk}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Person"), _("Funktion"), _("Kreis"), _("Empfangen nach (ms)"), _("Rückmeldung"),
-                     _("Rückmeldung nach (s)")])
-    for row in report.rows:
-        writer.writerow([row["name"], row["role"], row["circle"],
-                         "" if row["latency_ms"] is None else f"{row['latency_ms']:.0f}",
-                         row["response"], "" if row["response_s"] is None else row["response_s"]])
-    return response
+    header = [_("Person"), _("Funktion"), _("Kreis"), _("Empfangen nach (ms)"), _("Rückmeldung"),
+              _("Rückmeldung nach (s)")]
+    rows = ([row["name"], row["role"], row["circle"],
+             "" if row["latency_ms"] is None else f"{row['latency_ms']:.0f}",
+             row["response"], row["response_s"]] for row in report.rows)
+    return spreadsheet.download(f"probealarm-{current.pk}.csv", header, rows)
 
 
 @staff_required(roles=(Role.SECURITY,))

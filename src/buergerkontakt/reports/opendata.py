@@ -12,8 +12,6 @@ infer what happened to one person. The document is cached for ``REACHABILITY_CAC
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -22,6 +20,7 @@ from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
+from buergerkontakt.core import spreadsheet
 from buergerkontakt.core.calendar import WeeklyRule
 from buergerkontakt.core.models import Location, Team
 from buergerkontakt.directory import hours
@@ -222,11 +221,6 @@ def csv_rows(documents: list[dict]) -> list[list]:
 
 def as_csv(documents: list[dict]) -> str:
     """Comma-separated, UTF-8, RFC 4180 (machine-readable open data; the staff downloads use ';')."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in csv_rows(documents):
-        writer.writerow(
-            ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in row]
-        )
-    return out.getvalue()
+    rows = (["true" if v is True else "false" if v is False else v for v in row]
+            for row in csv_rows(documents))
+    return spreadsheet.open_data_text(CSV_HEADER, rows)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from buergerkontakt.core import spreadsheet
 from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.directory.queries import get_public_location
 
@@ -47,16 +45,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def csv_response(table: kpis.Table, filename: str) -> HttpResponse:
     """Semicolon-separated UTF-8 with a byte-order mark: opens correctly in German Excel and
     LibreOffice (decimal comma, umlauts); the first row names the columns."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([column.label for column in table.columns])
-    for row in table.rows:
-        writer.writerow([kpis.csv_value(row.get(column.key), column.kind) for column in table.columns])
-    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    rows = ([kpis.csv_value(row.get(column.key), column.kind) for column in table.columns]
+            for row in table.rows)
+    return spreadsheet.download(filename, [column.label for column in table.columns], rows)
 
 
 @require_GET
