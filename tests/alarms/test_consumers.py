@@ -260,3 +260,27 @@ def test_an_alarm_whose_push_was_lost_reaches_the_client_at_its_next_resync(peop
             await client.disconnect()
 
     run_async(scenario)
+
+
+def test_banner_follows_the_recipients_language(people):
+    trigger, neighbour, _security, _stranger = people
+    earlier = services.raise_alarm(trigger, level=3)
+
+    async def scenario():
+        headers = [ORIGIN, (b"cookie", await db(session_cookie)(neighbour)), (b"accept-language", b"en")]
+        n = WebsocketCommunicator(application, "/ws/alarm/", headers=headers)
+        assert (await n.connect(timeout=5))[0]
+        hello = await next_event(n, "hello")
+        assert hello["alarms"][0]["alarm"]["id"] == earlier.pk
+        assert hello["alarms"][0]["instruction"].startswith("Danger in the building")
+        t, _, _ = await connect(trigger)
+        await next_event(t, "hello")
+        await t.send_json_to({"type": "raise", "level": 3})
+        pushed = await next_event(n, "alarm")
+        assert pushed["texts"]["en"]["instruction"].startswith("Danger in the building")
+        assert pushed["texts"]["de"]["instruction"].startswith("Gefahr im Gebäude")
+        assert pushed["texts"]["en"]["level_label"] != pushed["texts"]["de"]["level_label"]
+        for client in (n, t):
+            await client.disconnect()
+
+    run_async(scenario)

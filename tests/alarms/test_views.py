@@ -194,3 +194,34 @@ def test_trigger_status_tells_delivered_seen_coming_and_not_yet_delivered(client
     body = client.get(reverse("alarms:status", args=[alarm.pk])).json()
     assert body["status"]["seen"]["count"] == 2 and body["status"]["undelivered"]["count"] == 0
     assert [(c["name"], c["label"]) for c in body["status"]["coming"]] == [("Teamlead Test", "Ich komme")]
+
+
+def test_shortcut_hint_names_the_keys_of_the_readers_keyboard(client, org):
+    client.force_login(org.users["caseworker"])
+    german = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="de").text
+    assert "jederzeit Strg+Alt+A (Stufe 2)" in german and "Control+Alt+A (Stufe" not in german
+    assert 'aria-keyshortcuts="Control+Alt+A"' in german  # the machine-readable form stays
+    english = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Ctrl+Alt+A" in english
+
+
+def test_demo_security_has_mobile_numbers_so_the_sms_fallback_reaches_someone(
+        settings, tmp_path, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from buergerkontakt.core.demo import build_jobcenter
+    from buergerkontakt.core.models import Role, User
+
+    settings.SMS_BACKEND = "log"
+    settings.SMS_FILE_PATH = tmp_path
+    settings.ALARM_ESCALATE_SECONDS = 5
+    build_jobcenter()
+    security = User.objects.filter(role_assignments__role=Role.SECURITY).distinct()
+    assert security.exists() and all(user.phone for user in security)
+    alarm = services.raise_alarm(User.objects.get(username="sb.mueller"), level=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalate(alarm, now=timezone.now() + timedelta(seconds=6))
+    messages = [path.read_text() for path in tmp_path.iterdir()]
+    assert messages and all(f"Raum {alarm.room.number}" in text for text in messages)

@@ -14,7 +14,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.consumers import LiveConsumer
@@ -48,6 +48,21 @@ def _allowed(scope) -> bool:
     return is_staff_member(user)
 
 
+class _Headers:
+    """What ``get_language_from_request`` reads, from the WebSocket's scope."""
+
+    def __init__(self, scope) -> None:
+        self.COOKIES = scope.get("cookies", {})
+        headers = dict(scope.get("headers", ()))
+        self.META = {"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")}
+
+
+def connection_language(scope) -> str:
+    """The language of the page that opened the connection (language cookie, then the browser's
+    Accept-Language), as for the page itself: banner and instruction follow it."""
+    return translation.get_language_from_request(_Headers(scope), check_path=False)
+
+
 def _hello(user, workstation) -> dict:
     received, own = queries.active_for(user)
     return {
@@ -70,13 +85,14 @@ class AlarmConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.user = self.scope["user"]
+        self.language = connection_language(self.scope)
         # Registered before the active alarms are read: an alarm committed in between is pushed
         # (and held in ``pending`` until the hello has gone out), never lost.
         await relay.attach(self, user_address(self.user.pk))
         try:
             token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
             self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
-            hello = await database_sync_to_async(_hello)(self.user, self.workstation)
+            hello = await database_sync_to_async(self.translated)(_hello, self.user, self.workstation)
             await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
         except BaseException:  # no disconnect follows a failed connect: leave the registry now
             relay.detach(self)
@@ -107,7 +123,11 @@ class AlarmConsumer(LiveConsumer):
         channel-layer error: pushes may have been lost meanwhile)."""
         if not self.accepted:
             return
-        await self.send_json(await database_sync_to_async(queries.sync_for)(self.user))
+        await self.send_json(await database_sync_to_async(self.translated)(queries.sync_for, self.user))
+
+    def translated(self, read, *args):
+        with translation.override(self.language):
+            return read(*args)
 
     async def _send_text(self, text: str) -> None:
         try:

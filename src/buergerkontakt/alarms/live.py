@@ -35,9 +35,22 @@ def _console(alarm_id: int, location_id: int) -> dict:
     return relay.batch(_text({"event": "console", "alarm": alarm_id}), security=[location_id])
 
 
+def _texts(payload: dict, role: str) -> dict:
+    """The banner's words in every language of the platform: each recipient's page shows its own."""
+    from .models import Level
+    from .queries import instruction
+
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            texts[code] = {"level_label": str(Level(payload["level"]).label),
+                           "instruction": instruction(payload["level"], role, payload["room"])}
+    return texts
+
+
 def alarm_batches(payload: dict, chosen) -> list[dict]:
     """The ``alarm`` event once per recipient role (the instruction depends on it), nearest circle
-    first, in the platform's language (staff pages are German)."""
+    first, in the platform's language and with the banner's words in every language (``texts``)."""
     from .queries import instruction
 
     by_role: dict[str, list[int]] = {}
@@ -52,6 +65,7 @@ def alarm_batches(payload: dict, chosen) -> list[dict]:
                         "alarm": payload,
                         "role": role,
                         "instruction": instruction(payload["level"], role, payload["room"]),
+                        "texts": _texts(payload, role),
                     }
                 ),
                 users=users,

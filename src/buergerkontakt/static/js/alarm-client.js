@@ -33,20 +33,23 @@
     siren = [osc, lfo];
   }
   function stopSiren(keepFlag) {
+    if (!keepFlag && window.speechSynthesis) { window.speechSynthesis.cancel(); }
     if (siren) { siren.forEach(function (node) { try { node.stop(); } catch (e) { /* already stopped */ } }); siren = null; }
     if (!keepFlag) { overlay.dataset.sounding = "false"; }
   }
 
   function showAlarm(item) {
     var a = item.alarm;
+    // The banner in this page's language (a push carries the words in every language).
+    var words = (item.texts || {})[document.documentElement.lang] || {};
     current = a.id;
     overlay.dataset.alarm = String(a.id);
     overlay.dataset.level = String(a.level);
     overlay.querySelector("[data-drill]").hidden = !a.drill;
-    overlay.querySelector("[data-title]").textContent = a.level_label;
+    overlay.querySelector("[data-title]").textContent = words.level_label || a.level_label;
     overlay.querySelector("[data-where]").textContent = texts.room + " " + a.room + (a.room_name ? " (" + a.room_name + ")" : "") + " · " + a.floor + " · " + a.location;
     overlay.querySelector("[data-who]").textContent = a.person + " · " + a.time;
-    overlay.querySelector("[data-instruction]").textContent = item.instruction || "";
+    overlay.querySelector("[data-instruction]").textContent = words.instruction || item.instruction || "";
     var answered = overlay.querySelector("[data-answered]");
     answered.hidden = !item.response;
     // Level 3 sends nobody but security towards the room: colleagues only acknowledge the lockdown.
@@ -56,7 +59,16 @@
     overlay.hidden = false;
     document.body.classList.add("alarm-open");
     overlay.querySelector(lockdown ? "[data-understood]" : "[data-respond='coming']").focus();
-    if (!item.response) { startSiren(); }
+    if (!item.response) { startSiren(); announce(); }
+  }
+  // With the siren, the alarm spoken in the page's language (where the browser can).
+  function announce() {
+    if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) { return; }
+    var line = new window.SpeechSynthesisUtterance(overlay.querySelector("[data-title]").textContent + ". "
+      + overlay.querySelector("[data-where]").textContent);
+    line.lang = document.documentElement.lang || "de";
+    window.speechSynthesis.cancel();
+    window.speechSynthesis.speak(line);
   }
   function pageVisible() { return document.visibilityState === "visible" && document.hasFocus(); }
   function receipt(id) { known[id] = true; socket.send({ type: "received", alarm: id, visible: pageVisible() }); }
