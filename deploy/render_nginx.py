@@ -44,7 +44,11 @@ http {{
 def render_site(*, upstreams: list[str], static_root: str, listen: str = "80",
                 server_name: str = "_", expose_upstream: bool = False,
                 access_log: str = "/var/log/nginx/buergerkontakt.access.log") -> str:
-    servers = "\n".join(f"    server {address} max_fails=1 fail_timeout=10s;" for address in upstreams)
+    # max_fails=0: nginx never takes a worker out of service. A worker that refuses connections (it
+    # restarts) costs one failed connect and the request goes to the next worker at once; with
+    # max_fails=1 nginx kept a restarted worker out for fail_timeout and, when the other worker
+    # restarted within that time, answered 502 although a worker was up (docs/adr/0012).
+    servers = "\n".join(f"    server {address} max_fails=0;" for address in upstreams)
     # Only for local runs and tests: which worker answered (never expose this on the internet).
     extra = "        add_header X-BK-Upstream $upstream_addr always;" if expose_upstream else ""
     text = TEMPLATE.read_text()

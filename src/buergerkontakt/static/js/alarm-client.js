@@ -15,6 +15,9 @@
   var overlay = root.querySelector("[data-overlay]");
   var own = root.querySelector("[data-own]");
   var current = null, ownAlarm = null, audio = null, siren = null, graceTimer = null, seenSent = {}, known = {};
+  // A raise sent just before the worker went away (restart) is sent again after reconnecting,
+  // unless the server's greeting shows it was stored (docs/adr/0012).
+  var pendingRaise = null;
 
   function setStatus(text, state) { status.textContent = text; root.dataset.state = state; }
 
@@ -131,7 +134,8 @@
         else { setStatus(texts.ready, "ready"); }
         data.alarms.forEach(function (item) { receipt(item.alarm.id); });
         if (data.alarms.length) { showAlarm(data.alarms[data.alarms.length - 1]); maybeSeen(); }
-        if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); }
+        if (data.own.length) { showOwn(data.own[data.own.length - 1], 0); pendingRaise = null; }
+        if (pendingRaise !== null) { socket.send({ type: "raise", level: pendingRaise }); }
       } else if (data.event === "sync") {
         // The periodic re-read: an alarm whose push was lost (the layer was away) shows now; an
         // alarm that ended meanwhile goes away; the trigger's status is refreshed.
@@ -141,6 +145,7 @@
           if (!known[item.alarm.id]) { receipt(item.alarm.id); if (!item.response) { showAlarm(item); maybeSeen(); } }
         });
         if (current !== null && !active[current]) { hideAlarm(); }
+        if (data.own.length) { pendingRaise = null; }
         var mine = data.own.filter(function (item) { return item.alarm.id === ownAlarm; })[0];
         if (mine) { renderResponders(mine.responders || []); renderStatus(mine.status); }
         else if (ownAlarm !== null) { own.hidden = true; ownAlarm = null; }
@@ -150,6 +155,7 @@
           if (data.reach) { setStatus(texts.ready, "ready"); } else { setStatus(texts.nobody, "nobody"); }
         }
       } else if (data.event === "raised") {
+        pendingRaise = null;
         showOwn({ alarm: data.alarm, responders: [], status: data.status }, data.grace);
       } else if (data.event === "responses" && data.alarm === ownAlarm) {
         renderResponders(data.responders);
@@ -169,6 +175,7 @@
 
   function raise(level) {
     if (!socket.send({ type: "raise", level: level })) { return false; }
+    pendingRaise = level;
     root.querySelector("details.alarm-trigger").open = false;
     return true;
   }
