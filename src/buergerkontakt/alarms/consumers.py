@@ -118,12 +118,14 @@ class AlarmConsumer(LiveConsumer):
             return
         await self._send_text(text)
 
-    async def resync(self) -> None:
+    async def resync(self, showing=()) -> None:
         """Send every active alarm this person must see (the client's timer, and this process after a
         channel-layer error: pushes may have been lost meanwhile)."""
         if not self.accepted:
             return
-        await self.send_json(await database_sync_to_async(self.translated)(queries.sync_for, self.user))
+        await self.send_json(
+            await database_sync_to_async(self.translated)(queries.sync_for, self.user, showing)
+        )
 
     def translated(self, read, *args):
         with translation.override(self.language):
@@ -154,7 +156,8 @@ class AlarmConsumer(LiveConsumer):
                     int(content["alarm"]), self.user, str(content.get("response", ""))
                 )
             elif kind == "sync":
-                await self.resync()
+                showing = [int(pk) for pk in content.get("showing", ())[:20]]
+                await self.resync(showing)
             elif kind == "reach":
                 reach = await database_sync_to_async(queries.reachable)(self.user, self.workstation)
                 await self.send_json({"event": "reach", "reach": reach})

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,28 +142,32 @@ def active_for(user: User) -> tuple[list[dict], list[dict]]:
 # The active alarms of the whole platform, read at most once a second per process: a thousand clients
 # re-syncing every few seconds cost one query per second, plus one per person actually involved.
 INDEX_SECONDS = 1.0
-_index: tuple[float, frozenset[int]] = (float("-inf"), frozenset())
+_index: tuple[float, frozenset[int], int] = (float("-inf"), frozenset(), 0)
 
 
-def involved_users(now: float | None = None) -> frozenset[int]:
-    """Triggers and recipients of the active alarms (per-process cache of ``INDEX_SECONDS``)."""
+def involved_users(now: float | None = None) -> tuple[frozenset[int], int]:
+    """Triggers and recipients of the active alarms, and the newest alarm id when this was read
+    (per-process cache of ``INDEX_SECONDS``)."""
     global _index
     now = time.monotonic() if now is None else now
-    stamp, users = _index
+    stamp, users, newest = _index
     if now - stamp >= INDEX_SECONDS:
-        active = Alarm.objects.filter(status=Alarm.Status.ACTIVE)
+        newest = Alarm.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        active = Alarm.objects.filter(status=Alarm.Status.ACTIVE, pk__lte=newest)
         users = frozenset(
             [*Delivery.objects.filter(alarm__in=active).values_list("user_id", flat=True),
              *active.values_list("raised_by_id", flat=True)]
         )
-        _index = (now, users)
-    return users
+        _index = (now, users, newest)
+    return users, newest
 
 
-def sync_for(user: User) -> dict:
+def sync_for(user: User, showing=()) -> dict:
     """The client's periodic re-read: every active alarm it must see and the status of its own (a
-    push lost while the channel layer was away shows here)."""
-    if user.pk not in involved_users():
+    push lost while the channel layer was away shows here). ``showing``: the alarms the page shows;
+    one newer than the index is read from the database, never hidden by a stale index."""
+    users, newest = involved_users()
+    if user.pk not in users and all(alarm_id <= newest for alarm_id in showing):
         return {"event": "sync", "alarms": [], "own": []}
     received, own = active_for(user)
     return {"event": "sync", "alarms": received, "own": own}

@@ -184,8 +184,9 @@ class Relay:
                     raise
                 except Exception:  # Redis away: try again, and join again (Redis may have lost it)
                     log.warning("alarm relay: receive failed", exc_info=True)
+                    if not failed:  # from the database, which does not need the layer
+                        self.resync_all()
                     failed = True
-                    self.resync_all()  # from the database, which does not need the layer
                     await asyncio.sleep(1)
                     continue
                 if message.get("type") != MESSAGE_TYPE or message.get("origin") == channel:

@@ -179,8 +179,9 @@ def raise_alarm(
         live.fan_out(alarm.pk, first)
         if rest:
             live.fan_out(alarm.pk, rest, console=False)
-        alarm_id = alarm.pk
-        transaction.on_commit(lambda: escalation.schedule(alarm_id))
+        if settings.ALARM_ESCALATION_TIMER:  # this process escalates it; the periodic task is the backstop
+            alarm_id = alarm.pk
+            transaction.on_commit(lambda: escalation.schedule(alarm_id))
     return alarm
 
 

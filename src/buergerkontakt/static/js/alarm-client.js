@@ -205,7 +205,9 @@
   overlay.querySelector("[data-mute]").addEventListener("click", function () { stopSiren(); });
   overlay.querySelector("[data-understood]").addEventListener("click", function () { stopSiren(); });
   // Re-read the active alarms every few seconds: nothing pushed while the layer was away stays lost.
-  setInterval(function () { socket.send({ type: "sync" }); }, 1000 * parseInt(root.dataset.resync || "3", 10));
+  setInterval(function () {
+    socket.send({ type: "sync", showing: [current, ownAlarm].filter(function (id) { return id !== null; }) });
+  }, 1000 * parseInt(root.dataset.resync || "3", 10));
   // Whether anybody would receive an alarm from here changes as colleagues come and go.
   setInterval(function () { socket.send({ type: "reach" }); }, 60000);
   own.querySelector("[data-withdraw]").addEventListener("click", function () { socket.send({ type: "withdraw", alarm: ownAlarm }); });
