@@ -444,9 +444,15 @@ RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
 # --- Silent alarm -------------------------------------------------------------------------------
 # Seconds in which the trigger can take back a mistaken alarm (it is sent at once regardless).
 ALARM_GRACE_SECONDS = env_int("ALARM_GRACE_SECONDS", 10)
-# Seconds without any confirmed receipt before the alarm widens (floor → building → security) and
-# goes out on the fallback channel (SMS gateway).
+# Seconds without a human answer ("Ich komme"/"Vor Ort") before the alarm widens (floor → building
+# → security) and goes out on the fallback channel (SMS gateway). A mere receipt does not count.
 ALARM_ESCALATE_SECONDS = env_int("ALARM_ESCALATE_SECONDS", 5)
+# The server process that raised an alarm runs its escalation on its own timer; the periodic task is
+# the backstop. Off only in tests that drive the escalation with a controllable clock.
+ALARM_ESCALATION_TIMER = env_bool("ALARM_ESCALATION_TIMER", True)
+# Alarm clients re-read the active alarms this often (a push lost while the channel layer was away
+# is shown within this time) and at once after a connection or layer error.
+ALARM_RESYNC_SECONDS = env_int("ALARM_RESYNC_SECONDS", 3)
 # Clients heartbeat every ALARM_HEARTBEAT_SECONDS; a workstation silent for ALARM_OFFLINE_SECONDS
 # is shown offline (a killed client is noticed within this time).
 ALARM_HEARTBEAT_SECONDS = env_int("ALARM_HEARTBEAT_SECONDS", 10)

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -164,6 +164,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": queries.response_report(alarm),
         },
     )
+
+
+@staff_required
+@require_GET
+def status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The trigger's live view as JSON (the page's fallback when pushes do not arrive): delivered,
+    seen, answered, not yet delivered – read from the database."""
+    alarm = _visible_alarm(request, pk)
+    response = JsonResponse({"status": queries.trigger_status(alarm.pk),
+                             "responders": queries.responders(alarm.pk)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required
