@@ -226,4 +226,4 @@ def test_demo_security_has_mobile_numbers_so_the_sms_fallback_reaches_someone(
     with django_capture_on_commit_callbacks(execute=True):
         services.escalate(alarm, now=timezone.now() + timedelta(seconds=6))
     messages = [path.read_text() for path in tmp_path.iterdir()]
-    assert messages and all(f"Raum {alarm.room.number}" in text for text in messages)
+    assert messages and all(alarm.where in text for text in messages)
