@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd faketime db run run-scaled test test-fast lint fmt clean bench audit
+.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd faketime db run run-scaled test test-fast lint fmt clean bench test-chaos audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
@@ -96,6 +96,11 @@ test: install chromium nginx slapd faketime
 
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q $(PYTEST_ARGS)
+
+# Fault tests on real processes (tests/chaos, docs/adr/0012); need DATABASE_URL (PostgreSQL) and
+# REDIS_URL like CI's second lane, which runs them as part of `make test`.
+test-chaos: install nginx
+	$(PY) -m pytest tests/chaos -m chaos -q -p no:randomly $(PYTEST_ARGS)
 
 # Benchmarks P1/P2 (not part of CI): own databases (var/bench, PostgreSQL bk_bench), see docs/performance.md.
 bench: install

@@ -351,9 +351,19 @@ class Stack:
         return self
 
     def stop(self) -> None:
+        """SIGTERM to every process at once, SIGKILL to whatever still runs after 5 s."""
         for process in reversed(self._started):
             with contextlib.suppress(Exception):
-                process.stop(timeout=5)
+                process.signal(signal.SIGCONT)
+                process.signal(signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for process in self._started:
+            with contextlib.suppress(Exception):
+                process.process.wait(max(0.1, deadline - time.monotonic()))
+        for process in self._started:
+            with contextlib.suppress(Exception):
+                if process.alive():
+                    process.kill()
         self._started.clear()
 
     def healthy(self, web: Web) -> bool:

@@ -85,6 +85,9 @@ class TaskWorker(Worker):
             except (OperationalError, InterfaceError) as exc:
                 log.warning("Aufgaben-Worker: Datenbank nicht erreichbar (%s), neuer Versuch in %.0f s",
                             type(exc).__name__, pause)
-                connections.close_all()
-                time.sleep(pause)
-                pause = min(pause * 2, MAX_PAUSE_SECONDS)
+            except Exception as exc:  # e.g. a task's result row deleted meanwhile: keep working
+                log.warning("Aufgaben-Worker: Fehler in der Schleife (%s), neuer Versuch in %.0f s",
+                            type(exc).__name__, pause)
+            connections.close_all()
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
