@@ -339,3 +339,33 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TaskWorkerLease(models.Model):
+    """A running task worker's heartbeat (core/taskworker.py): a task whose worker has not beaten
+    within the lease is taken to be orphaned (worker killed) and runs again."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("Lease eines Aufgaben-Workers")
+        verbose_name_plural = _("Leases der Aufgaben-Worker")
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class SentMessage(models.Model):
+    """One record per message a task sends (core/outbox.py): a task that runs again after its
+    worker was killed sends nothing twice. Only a key, never an address or content."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Versandnachweis")
+        verbose_name_plural = _("Versandnachweise")
+
+    def __str__(self) -> str:
+        return self.key
