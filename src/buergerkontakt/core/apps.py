@@ -1,6 +1,6 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
