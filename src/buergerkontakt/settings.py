@@ -437,6 +437,9 @@ CALLBACK_API_KEYS = env_list("CALLBACK_API_KEYS")
 # Online callback requests per client IP address (proof of work comes first).
 RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
                               env_int("RATE_CALLBACK_PER_IP_SECONDS", 3600))
+# Register lookups (Gefährdungsregister) per staff account; the DPO is alerted once per burst.
+RATE_LIMITS["register_lookup_user"] = (env_int("RATE_REGISTER_LOOKUP_PER_USER", 10),
+                                       env_int("RATE_REGISTER_LOOKUP_PER_USER_SECONDS", 600))
 # Look-ups of a ticket status (wrong tokens count too) per client IP address.
 RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
                                      env_int("RATE_CALLBACK_STATUS_PER_IP_SECONDS", 600))

@@ -341,13 +341,9 @@ class LookupForm(Form):
         self.fields["birth_date"].widget.attrs["autocomplete"] = "off"
 
     def clean_purpose(self):
-        value = " ".join(self.cleaned_data["purpose"].split())
-        if len(value) < settings.INCIDENT_PURPOSE_MIN_LENGTH:
-            raise forms.ValidationError(
-                _("Bitte beschreiben Sie den Zweck genauer (mindestens %(n)d Zeichen).")
-                % {"n": settings.INCIDENT_PURPOSE_MIN_LENGTH}
-            )
-        return value
+        # what counts as a purpose (words of real length, or a booking code / ticket number of the
+        # authority) is decided by services.lookup
+        return " ".join(self.cleaned_data["purpose"].split())
 
     def clean(self):
         data = super().clean()

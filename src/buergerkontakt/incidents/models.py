@@ -383,6 +383,7 @@ class LogEntry(models.Model):
 
     class Action(models.TextChoices):
         LOOKUP = "lookup", _("Abfrage")
+        LOOKUP_THROTTLED = "lookup_throttled", _("Abfragen gedrosselt")
         HINT_APPOINTMENT = "hint_appointment", _("Hinweis am Termin")
         HINT_CALLBACK = "hint_callback", _("Hinweis am Rückrufticket")
         REPORT_CREATED = "report_created", _("Meldung eingegangen")

@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buergerkontakt.core import ratelimit
 from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Location, Role, Room, User
@@ -59,6 +62,12 @@ LIMITS = {
 
 class IncidentError(ServiceError):
     """A request the register refuses, with a German message."""
+
+    field: str | None = None  # the form field the message belongs to (None: the whole form)
+
+
+class PurposeError(IncidentError):
+    field = "purpose"
 
 
 def _now(now: datetime | None) -> datetime:
@@ -667,17 +676,76 @@ def _hint(entries: list[Entry], subject: Subject) -> tuple[Hint, Entry | None]:
     return Hint(True, top.level, tuple(measures), by_name_only=not strong), top
 
 
-def _check_purpose(purpose: str) -> str:
+# Words that say nothing about why somebody is looked up ("wildcard" purposes).
+_EMPTY_PURPOSE_WORDS = frozenset(
+    {
+        "abfrage", "alle", "allgemein", "check", "diverse", "div", "egal", "info", "kontrolle", "pruefung",
+        "routine", "sonstiges", "test", "tests", "xxx", "zweck", "abc", "asdf", "bla", "keine",
+    }
+)
+
+
+def _references_case(purpose: str, authority_id: int | None) -> bool:
+    """Whether the purpose names an appointment code or a callback ticket number of the authority."""
+    from buergerkontakt.appointments.models import Appointment
+    from buergerkontakt.callbacks.models import Ticket
+
+    tokens = {t.upper() for t in re.findall(r"[A-Za-z0-9-]{5,12}", purpose)}
+    if not tokens or authority_id is None:
+        return False
+    return (
+        Appointment.objects.filter(code__in=tokens, location__authority_id=authority_id).exists()
+        or Ticket.objects.filter(number__in=tokens, authority_id=authority_id).exists()
+    )
+
+
+def _check_purpose(purpose: str, authority_id: int | None = None) -> str:
+    """A purpose names an appointment or ticket of the authority, or says in real words why: at
+    least ``INCIDENT_PURPOSE_MIN_LENGTH`` characters and two different words of three or more
+    letters that are not placeholders ("test", "alle", "Abfrage", "xxx" …)."""
     text = " ".join(str(purpose or "").split())
-    if len(text) < settings.INCIDENT_PURPOSE_MIN_LENGTH:
-        raise IncidentError(
-            _("Bitte nennen Sie den Zweck der Abfrage (mindestens %(n)d Zeichen), z. B. den Termin.")
+    if _references_case(text, authority_id):
+        return _clean(text, "purpose")
+    words = {
+        crypto.normalise_name(word)
+        for word in re.findall(r"[^\W\d_]{3,}", text)
+    }
+    meaningful = {w for w in words if w not in _EMPTY_PURPOSE_WORDS and len(set(w)) > 1}
+    if len(text) < settings.INCIDENT_PURPOSE_MIN_LENGTH or len(meaningful) < 2:
+        raise PurposeError(
+            _(
+                "Bitte nennen Sie den Zweck der Abfrage in Worten (mindestens %(n)d Zeichen) oder den "
+                "Buchungscode bzw. die Ticketnummer, z. B. „Termin am 12.03. um 10 Uhr, Raum 1.10“."
+            )
             % {"n": settings.INCIDENT_PURPOSE_MIN_LENGTH}
         )
     return _clean(text, "purpose")
 
 
-@transaction.atomic
+def _throttle(user: User, moment: datetime) -> None:
+    """At most ``RATE_LIMITS["register_lookup_user"]`` lookups per account and window; the first
+    refusal of a window is logged and reported to the DPO (one alert per burst)."""
+    limit, period = ratelimit.rule("register_lookup_user")
+    if ratelimit.hit("register_lookup_user", str(user.pk), limit=limit, period_seconds=period):
+        return
+    window = int(moment.timestamp() // period)
+    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
+    if cache.add(f"rl-alert:{namespace}register_lookup:{user.pk}:{window}", 1, timeout=period + 5):
+        with transaction.atomic():
+            row = _log(
+                Action.LOOKUP_THROTTLED,
+                user=user,
+                authority_id=user.authority_id,
+                note=f"mehr als {limit} Abfragen in {period} s",
+                at=moment,
+            )
+            notifications.notify("lookup_burst", row.pk)
+        log.warning("Vorfallregister: Abfragen von Konto %s gedrosselt", user.pk)
+    raise IncidentError(
+        _("Zu viele Abfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten erneut."), 429
+    )
+
+
 def lookup(
     user: User,
     *,
@@ -687,9 +755,16 @@ def lookup(
     case_number: str = "",
     now: datetime | None = None,
 ) -> Hint:
-    """A staff lookup before a meeting (the caller has checked the access grant)."""
+    """A staff lookup before a meeting (the caller has checked the access grant); throttled per
+    account (the refusal's log line and alert are committed although the lookup is refused)."""
     moment = _now(now)
-    purpose = _check_purpose(purpose)
+    _throttle(user, moment)
+    with transaction.atomic():
+        return _lookup(user, purpose, name, birth_date, case_number, moment)
+
+
+def _lookup(user: User, purpose: str, name: str, birth_date: date | None, case_number: str, moment) -> Hint:
+    purpose = _check_purpose(purpose, user.authority_id)
     name = " ".join(str(name or "").split())
     if not ((name and birth_date) or crypto.normalise_case_number(case_number)):
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum oder ein Aktenzeichen an."))

@@ -553,6 +553,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"detail": _("Ungültige Eingabe.")}, status=400)
     form = LookupForm(data)
     hint = None
+    status = 400
     if form.is_valid():
         try:
             hint = services.lookup(
@@ -563,21 +564,24 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 case_number=form.cleaned_data["case_number"],
             )
         except IncidentError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
+            status = exc.status_code
     if _wants_json(request):
         if hint is None:
             return JsonResponse(
                 {
-                    "detail": _("Bitte prüfen Sie Ihre Angaben."),
+                    "detail": form.non_field_errors()[0]
+                    if status == 429
+                    else _("Bitte prüfen Sie Ihre Angaben."),
                     "errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
                 },
-                status=400,
+                status=status,
             )
         return JsonResponse(
             {"hint": hint.found, "level": hint.level, "measures": list(hint.measures), "text": hint.text}
         )
     if hint is None:
-        return _page(request, "incidents/lookup.html", "lookup", {"form": form}, status=400)
+        return _page(request, "incidents/lookup.html", "lookup", {"form": form}, status=status)
     return _page(request, "incidents/lookup.html", "lookup", {"form": LookupForm(), "hint": hint})
 
 
