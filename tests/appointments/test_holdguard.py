@@ -129,6 +129,32 @@ def test_a_browser_holds_one_time_at_a_time(office, frozen):
     assert_capacity_invariant()
 
 
+@pytest.mark.django_db
+def test_a_refused_new_hold_leaves_the_browsers_previous_one(office, frozen):
+    """Going back and choosing a time that was taken meanwhile must not cost the time one has."""
+    from buergerkontakt.appointments.services import SlotUnavailable
+
+    browser = Client(REMOTE_ADDR="203.0.113.85")
+
+    def page_hold(start):
+        return browser.post("/termine/zeit/", {
+            "service": office.short.slug, "location": office.location.slug, "day": "2026-06-08",
+            "start": start.isoformat(), "altcha": solved(browser, "/termine/altcha/")})
+
+    assert page_hold(EIGHT).status_code == 302
+    taken = EIGHT + timedelta(hours=1)
+    with pytest.raises(SlotUnavailable):  # taken by others, up to the online capacity
+        for i in range(5):
+            office.book(taken, now=NOW, email=f"person{i}@example.org")
+    assert page_hold(taken).status_code == 409
+    mine = Appointment.objects.get(start=EIGHT)
+    assert mine.status == Status.HELD and mine.hold_expires_at > NOW
+    # behind the same address the browser's own hold does not count against the cap
+    for start in starts(3)[1:]:
+        assert api_hold(Client(REMOTE_ADDR="203.0.113.85"), office, start).status_code == 201
+    assert page_hold(EIGHT + timedelta(hours=2)).status_code == 302
+
+
 def test_no_address_or_cookie_in_clear(office, frozen):
     client = Client(REMOTE_ADDR="203.0.113.90")
     client.post("/termine/zeit/", {"service": office.short.slug, "location": office.location.slug,

@@ -46,14 +46,15 @@ def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload:
         raise TooManyRequests()
     moment = now or timezone.now()
     holder, holder_browser = holdguard.client_key(ip), holdguard.browser_key(browser)
-    holdguard.end_previous(holder_browser, moment)
     with transaction.atomic():
-        holdguard.check_cap(holder, moment)
+        holdguard.check_cap(holder, moment, browser=holder_browser)
         appointment = services.hold_slot(services_chosen, location, start, quota=Quota.ONLINE,
                                          idempotency_key=idempotency_key, now=now,
                                          key_is_new=bool(idempotency_key),
                                          hold_minutes=holdguard.first_minutes(),
                                          holder=holder, holder_browser=holder_browser)
+        # Only once the new time is held: a refused hold leaves the previous one in place.
+        holdguard.end_previous(holder_browser, moment, keep=appointment.pk)
     if language and appointment.language != language and language in dict(settings.LANGUAGES):
         Appointment.objects.filter(pk=appointment.pk).update(language=language)
         appointment.language = language

@@ -76,14 +76,14 @@ def with_browser_id(view):
 
 
 # --- the cap ---------------------------------------------------------------------------------------
-def end_previous(browser: str, now: datetime) -> int:
-    """A browser holds one time at a time: its open holds end now (the next hold on their units
-    claims the capacity, as after any expired hold)."""
+def end_previous(browser: str, now: datetime, *, keep: int | None = None) -> int:
+    """A browser holds one time at a time: its other open holds end now (the next hold on their
+    units claims the capacity, as after any expired hold)."""
     if not browser:
         return 0
     return (Appointment.objects.filter(holder_browser=browser, status=Appointment.Status.HELD,
                                        hold_expires_at__gt=now)
-            .update(hold_expires_at=now))
+            .exclude(pk=keep).update(hold_expires_at=now))
 
 
 def _lock(holder: str) -> None:
@@ -94,14 +94,17 @@ def _lock(holder: str) -> None:
     # SQLite: transactions are IMMEDIATE (settings), the write lock is already held.
 
 
-def check_cap(holder: str, now: datetime) -> None:
-    """Inside the hold's transaction: refuse when the client already has the cap of open holds."""
+def check_cap(holder: str, now: datetime, *, browser: str = "") -> None:
+    """Inside the hold's transaction: refuse when the client already has the cap of open holds.
+    The browser's own holds do not count: the new hold ends them (:func:`end_previous`)."""
     cap = settings.HOLD_MAX_PER_CLIENT
     if cap <= 0 or not holder:
         return
     _lock(holder)
-    open_holds = Appointment.objects.filter(holder=holder, status__in=OPEN, hold_expires_at__gt=now).count()
-    if open_holds >= cap:
+    open_holds = Appointment.objects.filter(holder=holder, status__in=OPEN, hold_expires_at__gt=now)
+    if browser:
+        open_holds = open_holds.exclude(holder_browser=browser, status=Appointment.Status.HELD)
+    if open_holds.count() >= cap:
         raise TooManyHolds()
 
 
