@@ -323,6 +323,10 @@ class Appointment(models.Model):
     )
 
     hold_expires_at = models.DateTimeField(_("reserviert bis"), null=True, blank=True)
+    # Who holds an online time, as keyed hashes (never the address itself): the client's address
+    # and the browser's random cookie. Caps the concurrent holds per client (holdguard.py).
+    holder = models.CharField(max_length=32, blank=True, default="", editable=False)
+    holder_browser = models.CharField(max_length=32, blank=True, default="", editable=False)
     capacity_release_at = models.DateTimeField(_("Kapazität frei ab"), null=True, blank=True)
     capacity_released = models.BooleanField(_("Kapazität freigegeben"), default=False)
     idempotency_key = models.CharField(_("Idempotenzschlüssel"), max_length=100, unique=True, null=True,
@@ -366,6 +370,11 @@ class Appointment(models.Model):
                          name="appointment_hold_due"),
             models.Index(fields=["capacity_release_at"], condition=Q(capacity_released=False),
                          name="appointment_release_due"),
+            # holdguard.py: the open holds of one client / one browser.
+            models.Index(fields=["holder", "hold_expires_at"], condition=~Q(holder=""),
+                         name="appointment_holder"),
+            models.Index(fields=["holder_browser", "hold_expires_at"], condition=~Q(holder_browser=""),
+                         name="appointment_holder_browser"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
+from buergerkontakt.core import outbox
 from buergerkontakt.notifications import sms
 
 from . import links
@@ -115,13 +116,14 @@ def send_now(appointment: Appointment, kind: str) -> None:
         sms.send_sms(appointment.phone, text)
 
 
-@task
-def send_appointment_message(appointment_id: int, kind: str) -> None:
+@task(takes_context=True)
+def send_appointment_message(context, appointment_id: int, kind: str) -> None:
     appointment = Appointment.objects.select_related("location", "group").filter(pk=appointment_id).first()
     if appointment is None:
         log.warning("Nachricht %s: Termin %s existiert nicht mehr", kind, appointment_id)
         return
-    send_now(appointment, kind)
+    # Once per task run: a run repeated after its worker was killed sends nothing twice.
+    outbox.send_once(f"appointment-message:{context.task_result.id}", lambda: send_now(appointment, kind))
 
 
 def notify(appointment: Appointment, kind: str) -> None:

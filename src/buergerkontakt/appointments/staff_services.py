@@ -402,3 +402,18 @@ def reschedule(appointment: Appointment, start: datetime, *, by: User, idempoten
 def cancel_on_behalf(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
     """Cancel for the citizen; they get the cancellation message (``citizen.cancel``)."""
     return citizen.cancel(appointment, now=now)
+
+
+def hand_over_appointments(person: User, to: User | None, *, now: datetime | None = None) -> int:
+    """A person left: their upcoming appointments go to ``to`` (their deputy) or back to the team
+    (no one assigned: the team sees them through its services). A system step, no permission check;
+    returns how many appointments changed hands."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        upcoming = list(Appointment.objects.select_for_update(of=("self",)).filter(
+            staff=person, start__gte=moment,
+            status__in=(Status.HELD, Status.PENDING_CONFIRMATION, Status.CONFIRMED)).order_by("pk"))
+        for appointment in upcoming:
+            appointment.staff = to
+            appointment.save(update_fields=["staff", "updated_at"])
+    return len(upcoming)

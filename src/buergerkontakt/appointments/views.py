@@ -26,7 +26,7 @@ from buergerkontakt.core import altcha, ratelimit
 from buergerkontakt.core.models import Location
 from buergerkontakt.core.qr import qr_svg
 
-from . import citizen, kept_details, links, notifications, services
+from . import citizen, holdguard, kept_details, links, notifications, services
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .forms import DetailsForm, LookupForm
 from .models import Appointment
@@ -37,7 +37,7 @@ ANYWHERE = "alle"
 
 
 def _status_for(error: BookingError) -> int:
-    if isinstance(error, citizen.TooManyRequests):
+    if isinstance(error, (citizen.TooManyRequests, holdguard.TooManyHolds)):
         return 429
     if isinstance(error, citizen.ChallengeFailed):
         return 403
@@ -163,6 +163,7 @@ def _day_page(request: HttpRequest, chosen, offered, location, start: date, old,
 # --- step 3: the time, held on submit ------------------------------------------------------------------
 @never_cache
 @require_http_methods(["GET", "POST"])
+@holdguard.with_browser_id
 def choose_time(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     try:
@@ -200,7 +201,7 @@ def choose_time(request: HttpRequest) -> HttpResponse:
                 held = citizen.hold(chosen, location, start, ip=ratelimit.client_ip(request),
                                     altcha_payload=request.POST.get("altcha"),
                                     idempotency_key=request.POST.get("request_id"),
-                                    language=translation.get_language() or "de")
+                                    language=translation.get_language() or "de", browser=request.bk_browser)
             except BookingError as exc:
                 error, status = exc, _status_for(exc)
             else:
@@ -223,7 +224,7 @@ def choose_time(request: HttpRequest) -> HttpResponse:
 @never_cache
 def challenge(request: HttpRequest) -> JsonResponse:
     """A fresh proof-of-work challenge for the widget."""
-    return JsonResponse(altcha.new_challenge())
+    return JsonResponse(altcha.new_challenge(client=ratelimit.client_ip(request)))
 
 
 # --- step 4: details ---------------------------------------------------------------------------------
@@ -244,6 +245,7 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
             return _problem(request, error)
     if appointment.status != Status.HELD:
         return redirect(manage_url)
+    appointment = holdguard.extend(appointment)  # a person at the form: the full hold time
     expired = appointment.hold_expires_at <= timezone.now()
     form = None
     if old is None:
@@ -385,19 +387,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             code = form.cleaned_data["code"].strip().upper().replace(" ", "")
-            contact = form.cleaned_data["contact"].strip().lower()
             match = Appointment.objects.filter(code=code, status=Status.CONFIRMED,
                                                start__gt=timezone.now()).first()
-            if match is not None and contact in {match.email, match.phone, _phone_or_blank(contact)}:
+            if match is not None and citizen.contact_matches(match, form.cleaned_data["contact"]):
                 notifications.notify(match, "booked")
             sent = True
         else:
             status = 400
     return render(request, "appointments/lookup.html", {"form": form, "sent": sent}, status=status)
-
-
-def _phone_or_blank(raw: str) -> str:
-    try:
-        return services.normalise_phone(raw)
-    except BookingError:
-        return ""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from buergerkontakt.alarms.workplace import Workplace, set_current_workplace, workplace_room_at
 from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
@@ -217,11 +218,18 @@ def set_desk(user: User, location: Location, room: Room, queues: list[Queue]) ->
     with transaction.atomic():
         desk, _created = Desk.objects.update_or_create(user=user, location=location, defaults={"room": room})
         desk.queues.set(queues)
+        # The desk chosen is where the person works now: the alarm and supervision use the same place.
+        set_current_workplace(user, room=room, source=Workplace.Source.DESK)
     return desk
 
 
 def desk_of(user: User, location: Location) -> Desk | None:
-    return Desk.objects.filter(user=user, location=location).select_related("room").first()
+    """The person's desk at the location; its room is where they work now (their workplace, shared
+    with the alarm) when that is at this location, else the room chosen with the desk."""
+    desk = Desk.objects.filter(user=user, location=location).select_related("room").first()
+    if desk is not None and (room := workplace_room_at(user, location.pk)) is not None:
+        desk.room = room
+    return desk
 
 
 def active_ticket(user: User) -> Ticket | None:
