@@ -108,6 +108,7 @@ audit: python-deps
 
 lint: python-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: python-deps
 	$(VENV)/bin/ruff check --fix .

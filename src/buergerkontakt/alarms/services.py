@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Role, Room, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
@@ -531,7 +532,7 @@ def start_drill(drill: Drill | int, *, now: datetime | None = None) -> Alarm | N
     with transaction.atomic():
         pk = drill.pk if isinstance(drill, Drill) else drill
         current = (
-            Drill.objects.select_for_update().select_related("created_by", "room__floor__location")
+            for_update(Drill.objects.select_related("created_by", "room__floor__location"))
             .filter(pk=pk, alarm__isnull=True, cancelled_at__isnull=True).first()
         )
         if current is None:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Location, Role, Room, User
 from buergerkontakt.core.permissions import has_role
 
@@ -566,7 +567,7 @@ def decide_access(
     moment = _now(now)
     today = timezone.localtime(moment).date()
     pk = grant.pk if isinstance(grant, AccessGrant) else grant
-    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=pk)
+    grant = for_update(AccessGrant.objects.select_related("user")).get(pk=pk)
     if not can_decide_access(by, grant):
         raise IncidentError(
             _("Über diesen Antrag entscheidet die Teamleitung der antragstellenden Person."), 403
@@ -594,7 +595,7 @@ def decide_access(
 
 @transaction.atomic
 def revoke_access(grant: AccessGrant, by: User) -> AccessGrant:
-    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    grant = for_update(AccessGrant.objects.select_related("user")).get(pk=grant.pk)
     if not can_decide_access(by, grant):
         raise IncidentError(_("Sie dürfen diesen Zugang nicht widerrufen."), 403)
     grant.status, grant.decided_by, grant.decided_at = AccessGrant.Status.REVOKED, by, timezone.now()

@@ -24,6 +24,7 @@ from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
 from buergerkontakt.core.calendar import local_zone
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location, Room, User
 
 from . import live, ordering
@@ -60,7 +61,7 @@ def _event(ticket: Ticket, kind: str, now: datetime, *, user: User | None = None
 def _locked(ticket: Ticket | int) -> Ticket:
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     try:
-        return Ticket.objects.select_for_update().select_related("queue").get(pk=pk)
+        return for_update(Ticket.objects.select_related("queue")).get(pk=pk)
     except Ticket.DoesNotExist:
         raise QueueError(_("Diese Wartenummer gibt es nicht."), 404) from None
 
