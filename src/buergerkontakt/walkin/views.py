@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from buergerkontakt.core.calendar import local_zone
+
 from . import queries, services
 from .forms import CheckInForm
 from .hours import walk_in_hours
@@ -37,6 +39,7 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     state = queries.display_state(screen.location_id, limit=screen.recent_count)
     return render(request, "queue/display.html", {
         "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
+        "time_zone": local_zone().key,  # the TV's clock shows the office's time, not the device's
     })
 
 
