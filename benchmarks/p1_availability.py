@@ -86,7 +86,8 @@ def generate() -> None:
     for i in range(LOCATIONS):
         location = Location.objects.create(authority=authority, name=f"Bürgerbüro {i + 1:02d}",
                                            slug=f"buergerbuero-{i + 1:02d}", street=f"Marktplatz {i + 1}",
-                                           postcode="63065", city="Benchhausen")
+                                           postcode="63065", city="Benchhausen",
+                                           offers_online_booking=True)
         service.locations.add(location)
         for weekday in range(5):
             for start, end in ((time(8), time(12)), (time(13), time(16))):

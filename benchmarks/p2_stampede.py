@@ -59,7 +59,8 @@ def generate() -> None:
     authority = Authority.objects.create(name="Stadt Benchhausen", slug="benchhausen",
                                          kind=Authority.Kind.BUERGERBUERO, bundesland="HE")
     location = Location.objects.create(authority=authority, name="Bürgerbüro Mitte", slug="mitte",
-                                       street="Marktplatz 1", postcode="63065", city="Benchhausen")
+                                       street="Marktplatz 1", postcode="63065", city="Benchhausen",
+                                       offers_online_booking=True)
     service = Service.objects.create(authority=authority, name="Meldebescheinigung",
                                      slug="meldebescheinigung", duration_minutes=5, online_bookable=True)
     service.locations.add(location)

@@ -67,12 +67,15 @@ def build_org() -> Org:
     other = Authority.objects.create(name="Bürgerbüro Anderswo", slug="bb-anderswo",
                                      kind=Authority.Kind.BUERGERBUERO, bundesland="BY")
     loc = Location.objects.create(authority=authority, name="Jobcenter Mitte", slug="jc-mitte",
-                                  street="Hauptstraße 1", postcode="63065", city="Teststadt")
+                                  street="Hauptstraße 1", postcode="63065", city="Teststadt",
+                                  offers_online_booking=True)
     loc2 = Location.objects.create(authority=authority, name="Jobcenter Nord", slug="jc-nord",
-                                   street="Nordring 5", postcode="63067", city="Teststadt")
+                                   street="Nordring 5", postcode="63067", city="Teststadt",
+                                   offers_online_booking=True)
     other_loc = Location.objects.create(authority=other, name="Bürgerbüro Anderswo",
                                         slug="bb-anderswo-zentrum", street="Markt 1",
-                                        postcode="80331", city="Anderswo")
+                                        postcode="80331", city="Anderswo",
+                                        offers_online_booking=True)
     floor = Floor.objects.create(location=loc, name="1. OG", level=1)
     room = Room.objects.create(floor=floor, number="1.10")
     team = Team.objects.create(authority=authority, location=loc, name="Leistung 1", slug="leistung-1",

@@ -54,7 +54,8 @@ SCENARIOS = {
 def _build(first_day: date, dst_sunday: date, seed: int):
     org = build_org()
     extra = [Location.objects.create(authority=org.authority, name=f"Außenstelle {i}", slug=f"aussen-{i}",
-                                     street=f"Weg {i}", postcode="63065", city="Teststadt") for i in (1, 2)]
+                                     street=f"Weg {i}", postcode="63065", city="Teststadt",
+                                     offers_online_booking=True) for i in (1, 2)]
     l1, l2, l3, l4 = org.location, org.second_location, *extra
     s10 = make_service(org.authority, "kurz", 10)
     s15 = make_service(org.authority, "meldebescheinigung", 15)

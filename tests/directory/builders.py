@@ -93,6 +93,13 @@ def build_directory(org: Org | None = None) -> Directory:
     hidden_service = Service.objects.create(authority=org.authority, name="Interne Leistung",
                                             slug="intern", is_public=False)
     hidden_service.locations.add(location)
+    # Bürgergeld is booked online at Mitte (a schedule there; Nord has none).
+    from buergerkontakt.appointments.models import Schedule, ServiceGroup
+
+    group = ServiceGroup.objects.create(authority=org.authority, name="Leistung", slug="leistung")
+    group.services.add(buergergeld)
+    Schedule.objects.create(group=group, location=location, weekday=0, start=time(8), end=time(12),
+                            counters=1, online_quota=1)
     return Directory(org, perso, buergergeld, hidden_service)
 
 

@@ -61,9 +61,15 @@ def test_locations_list(client, directory):
 
 
 def test_location_detail(client, directory):
+    from buergerkontakt.appointments.models import Schedule
+
     data = client.get("/api/directory/locations/jc-mitte").json()
     assert data["channels"]["phone"] == "069 1234-0"
     assert data["channels"]["online_booking"] is True
+    # ticked, but nothing can be booked there: not promised (issue 26, defect 3)
+    Schedule.objects.filter(location=directory.org.location).delete()
+    data = client.get("/api/directory/locations/jc-mitte").json()
+    assert data["channels"]["online_booking"] is False
     assert data["emergency_rule"].startswith("Bei akuter Notlage")
     assert [t["slug"] for t in data["teams"]] == ["leistung-1"]
     assert [s["slug"] for s in data["services"]] == ["buergergeld"]

@@ -344,7 +344,7 @@ def list_services(request: HttpRequest):
     for group_id, location_id in Schedule.objects.filter(group_id__in=group_ids).order_by().values_list(
             "group_id", "location_id").distinct():
         scheduled.setdefault(group_id, set()).add(location_id)
-    locations = Location.objects.filter(is_public=True).in_bulk(
+    locations = Location.objects.filter(is_public=True, offers_online_booking=True).in_bulk(
         {loc for ids in scheduled.values() for loc in ids})
     result = []
     for service in bookable:

@@ -175,8 +175,8 @@ def _load_services(services: Iterable[Service | int], quota: str) -> list[Servic
     return ordered
 
 
-def _groups_by_location(services: Sequence[Service], location_id: int | None = None,
-                        ) -> dict[int, ServiceGroup]:
+def _groups_by_location(services: Sequence[Service], location_id: int | None = None, *,
+                        online_only: bool = False) -> dict[int, ServiceGroup]:
     """For each location: the service group that serves all ``services`` there.
 
     A group serves a location when it has a schedule there; if several groups would qualify, the
@@ -197,14 +197,40 @@ def _groups_by_location(services: Sequence[Service], location_id: int | None = N
     if location_id is not None:
         schedules = schedules.filter(location_id=location_id)
     owner: dict[int, int] = {}
-    for loc_id, group_id in schedules.order_by().values_list("location_id", "group_id").distinct():
+    offline = False
+    for loc_id, group_id, online in schedules.order_by().values_list(
+            "location_id", "group_id", "location__offers_online_booking").distinct():
+        if online_only and not online:  # only where "Online-Terminbuchung" is ticked
+            offline = True
+            continue
         owner[loc_id] = min(group_id, owner.get(loc_id, group_id))
     if not owner:
+        if offline:
+            raise BookingError(_("Diese Leistung kann derzeit nicht online gebucht werden. Bitte rufen Sie "
+                                 "an."))
         if location_id is not None:
             raise BookingError(_("Diese Leistung wird an diesem Standort nicht angeboten."))
         raise BookingError(_("Für diese Leistung werden keine Termine vergeben."))
     groups = ServiceGroup.objects.in_bulk(set(owner.values()))
     return {loc_id: groups[group_id] for loc_id, group_id in owner.items()}
+
+
+def _require_online_location(location_id: int, quota: str) -> None:
+    """Online bookings only where the location's "Online-Terminbuchung" is ticked."""
+    if quota == Quota.ONLINE and not Location.objects.filter(pk=location_id,
+                                                             offers_online_booking=True).exists():
+        raise BookingError(_("An diesem Standort können Termine nicht online gebucht werden. Bitte rufen "
+                             "Sie an oder wählen Sie einen anderen Standort."))
+
+
+def online_location_ids(service: Service | None = None) -> set[int]:
+    """Public locations that take online bookings and have a schedule of a group with a public,
+    online-bookable service (``service`` if given) – where "online buchbar" may be said."""
+    rows = Schedule.objects.filter(location__offers_online_booking=True, location__is_public=True,
+                                   group__services__online_bookable=True, group__services__is_public=True)
+    if service is not None:
+        rows = rows.filter(group__services=service)
+    return set(rows.order_by().values_list("location_id", flat=True).distinct())
 
 
 def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
@@ -230,8 +256,10 @@ def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
 
 # --- reads for the booking pages ----------------------------------------------------------------------
 def bookable_services():
-    """Services a citizen can book online: public, online-bookable, in a group with a schedule."""
-    with_schedule = Schedule.objects.values("group_id")
+    """Services a citizen can book online: public, online-bookable, in a group with a schedule at a
+    public location that takes online bookings."""
+    with_schedule = Schedule.objects.filter(location__offers_online_booking=True,
+                                            location__is_public=True).values("group_id")
     return (Service.objects.filter(online_bookable=True, is_public=True,
                                    service_groups__in=ServiceGroup.objects.filter(pk__in=with_schedule))
             .distinct().select_related("authority").order_by("name"))
@@ -249,9 +277,10 @@ def resolve_services(slugs: Iterable[str], quota: str = Quota.ONLINE) -> list[Se
 
 
 def locations_for(services: Sequence[Service]) -> list[Location]:
-    """Public locations where all ``services`` can be booked together, by name."""
+    """Public locations that take online bookings where all ``services`` can be booked together."""
     owners = _groups_by_location(services)
-    return list(Location.objects.filter(pk__in=list(owners), is_public=True).order_by("name"))
+    return list(Location.objects.filter(pk__in=list(owners), is_public=True, offers_online_booking=True)
+                .order_by("name"))
 
 
 def group_for(services: Sequence[Service], location: Location | int | None = None) -> ServiceGroup:
@@ -266,6 +295,7 @@ def check_day(services: Sequence[Service], location: Location | int, day: date,
               quota: str = Quota.ONLINE, now: datetime | None = None) -> ServiceGroup:
     """Raise :class:`BookingError` with the reason when ``day`` cannot be booked at all."""
     now = _now(now)
+    _require_online_location(_location_id(location), quota)
     group = _group_at(services, _location_id(location))
     rules = _day_rules(group, now, quota)
     if day < rules.today:
@@ -448,6 +478,7 @@ def free_starts(services: Iterable[Service | int], location: Location | int, day
     now = _now(now)
     chosen = _load_services(services, quota)
     location_id = _location_id(location)
+    _require_online_location(location_id, quota)
     group = _group_at(chosen, location_id)
     rules = _day_rules(group, now, quota)
     if not rules.allows_any(day):
@@ -587,7 +618,9 @@ def availability(services: Iterable[Service | int], from_date: date, days: int,
         return []
     chosen = _load_services(services, quota)
     location_id = _location_id(location) if location is not None else None
-    owners = _groups_by_location(chosen, location_id)
+    if location_id is not None:
+        _require_online_location(location_id, quota)
+    owners = _groups_by_location(chosen, location_id, online_only=quota == Quota.ONLINE)
     groups = {group.pk: group for group in owners.values()}
     rules = {pk: _day_rules(group, now, quota) for pk, group in groups.items()}
     units = {pk: _units_for(group, chosen) for pk, group in groups.items()}
@@ -846,6 +879,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
         if existing is not None:
             return _same_request(existing, location_id, start, quota)
     chosen = _load_services(services, quota)
+    _require_online_location(location_id, quota)
     group = _group_at(chosen, location_id)
     if start <= now:
         raise BookingError(_("Termine in der Vergangenheit können nicht gebucht werden."))

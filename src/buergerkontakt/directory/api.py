@@ -310,7 +310,7 @@ def get_location(request: HttpRequest, slug: str):
             "contact_form_url": location.contact_form_url if location.offers_contact_form
             and location.contact_form_url else None,
             "online_callback": location.offers_online_callback,
-            "online_booking": location.offers_online_booking,
+            "online_booking": any(key == "online_booking" for key, _label, _value in detail.channels),
         },
         "how_to_book": location.how_to_book,
         "emergency_rule": location.emergency_rule,

@@ -159,6 +159,14 @@ class PhoneWindow:
         return status_class(self.reach)
 
 
+def _takes_online_bookings(owner: Location | Team) -> bool:
+    """The flag alone promises nothing: a schedule of an online-bookable service must exist there."""
+    from buergerkontakt.appointments.services import online_location_ids
+
+    location_id = owner.pk if isinstance(owner, Location) else owner.location_id
+    return location_id in online_location_ids()
+
+
 def channels(owner: Location | Team) -> list[tuple[str, str, str]]:
     """The ways in a location or team offers: (key, label, value or link)."""
     result = []
@@ -173,7 +181,7 @@ def channels(owner: Location | Team) -> list[tuple[str, str, str]]:
         target = (reverse("callbacks:request", args=[owner.slug]) if isinstance(owner, Team)
                   else reverse("callbacks:start"))
         result.append(("online_callback", _("Rückruf online anfordern"), target))
-    if owner.offers_online_booking:
+    if owner.offers_online_booking and _takes_online_bookings(owner):
         result.append(("online_booking", _("Termin online buchen"), reverse("appointments:start")))
     return result
 
@@ -249,6 +257,9 @@ class ServiceAtLocation:
 def service_locations(service: Service, at: datetime | None = None) -> list[ServiceAtLocation]:
     at = at or timezone.now()
     teams = list(service.teams.filter(is_public=True).select_related("location"))
+    from buergerkontakt.appointments.services import online_location_ids
+
+    online = online_location_ids(service) if service.online_bookable and service.is_public else set()
     result = []
     for location in service.locations.filter(is_public=True).select_related("authority"):
         here = [team for team in teams if team.location_id == location.pk]
@@ -263,7 +274,7 @@ def service_locations(service: Service, at: datetime | None = None) -> list[Serv
             teams=here,
             opening=hours.reachability(location, HoursKind.OPENING, at),
             phone=phone_window(location, here, at),
-            online_booking=service.online_bookable and location.offers_online_booking,
+            online_booking=location.pk in online,
             channels=location_channels,
             visit_mode=visit_mode,
         ))
