@@ -9,11 +9,12 @@ failure). Accounts provisioned from the directory have no usable local password 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied
 
 
-class LocalLoginSwitch(BaseBackend):
+class LocalLoginSwitch:
+    """Only ``authenticate``: no ``get_user``, so sessions and ``force_login`` never pick this backend."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not getattr(settings, "LOCAL_LOGIN_ENABLED", True):
             raise PermissionDenied
