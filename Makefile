@@ -13,12 +13,13 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd db run run-scaled test test-fast lint fmt clean bench
+.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd faketime db run run-scaled test test-fast lint fmt clean bench audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
 	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
 	@echo "make lint  – ruff;  make test-fast – without browser journeys"
+	@echo "make audit – known vulnerabilities in uv.lock (pip-audit) and package-lock.json (npm audit)"
 	@echo "make run-scaled – nginx + 2 uvicorn workers + PostgreSQL + Redis (docs/operations.md)"
 
 var:
@@ -56,6 +57,11 @@ install: python-deps assets messages
 chromium:
 	@test -x $(CHROMIUM) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Debian's libfaketime: tests/demo start `make run`'s steps on faked days in their own processes.
+FAKETIME_LIB := /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+faketime:
+	@test -e $(FAKETIME_LIB) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
+
 # Debian's nginx for the scale-out (tests/deploy, make run-scaled); never touches /etc/nginx's site.
 nginx:
 	@test -x $(NGINX) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
@@ -81,7 +87,7 @@ run-scaled: install nginx
 # Every process of the run logs JSON lines into TEST_LOG; afterwards no demo or test person's name,
 # e-mail address or phone number may be in it (scripts/check_logs.py).
 TEST_LOG := $(CURDIR)/var/test-logs/pytest.log
-test: install chromium nginx slapd
+test: install chromium nginx slapd faketime
 	@mkdir -p $(dir $(TEST_LOG)) && rm -f $(TEST_LOG); \
 	  LOG_FILE=$(TEST_LOG) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; \
@@ -95,8 +101,14 @@ test-fast: install
 bench: install
 	$(PY) benchmarks/run_all.py
 
+# Known vulnerabilities of the locked packages. Fails only on a finding; an unreachable advisory
+# service is reported as "not checked" (scripts/audit.py, ADR 0015).
+audit: python-deps
+	UV="$(UV)" $(PY) scripts/audit.py
+
 lint: python-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: python-deps
 	$(VENV)/bin/ruff check --fix .

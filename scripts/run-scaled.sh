@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run-scaled`: the production shape on this machine (docs/operations.md) –
 #   nginx (static files, WebSockets) → two uvicorn workers → PostgreSQL + Redis,
-#   plus the task worker (db_worker) and the scheduler (run_scheduler).
+#   plus the task worker (run_worker) and the scheduler (run_scheduler).
 # Starts PostgreSQL/Redis if they are down, creates and migrates the database, loads the demo data,
 # collects static files and runs nginx on its own generated config (nothing under /etc/nginx).
 # Strg+C / Ctrl+C stops everything.
@@ -80,7 +80,7 @@ for port in "${ports[@]}"; do
     --ws websockets-sansio &
   pids+=($!)
 done
-"$PY" manage.py db_worker & pids+=($!)
+"$PY" manage.py run_worker & pids+=($!)
 "$PY" manage.py run_scheduler & pids+=($!)
 /usr/sbin/nginx -p "$RUN_DIR/nginx" -e "$RUN_DIR/nginx/error.log" -c "$RUN_DIR/nginx/nginx.conf" & pids+=($!)
 

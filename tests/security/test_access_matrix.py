@@ -46,6 +46,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "alarms:raise": STAFF,
     "alarms:register": STAFF,
     "alarms:resolve": SECURITY,
+    "alarms:status": STAFF,
     "appointments:challenge": EVERYONE,
     "appointments:confirm": EVERYONE,
     "appointments:day": EVERYONE,

@@ -12,8 +12,10 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from buergerkontakt.core.admin_scope import (
     ReadOnlyAdminMixin,
@@ -25,7 +27,7 @@ from buergerkontakt.core.admin_scope import (
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
 
-from . import services
+from . import configuration, services
 from .exceptions import BookingError
 from .models import Appointment, Schedule, ServiceGroup, Slot
 
@@ -96,8 +98,9 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
     filter_horizontal = ("services",)
     inlines = [ScheduleInline]
     actions = ["materialize_window"]
+    readonly_fields = ("booking_preview",)
     fieldsets = (
-        (None, {"fields": ("authority", "name", "slug", "services", "slot_minutes")}),
+        (None, {"fields": ("authority", "name", "slug", "services", "slot_minutes", "booking_preview")}),
         (_("Buchungsfenster"), {"fields": ("min_days_ahead", "max_days_ahead", "release_time")}),
         (_("Reservierung und Bestätigung"), {"fields": ("hold_minutes", "require_email_confirmation",
                                                         "confirm_minutes")}),
@@ -106,6 +109,28 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
         (_("Erinnerung und Warteliste"), {"fields": ("reminder_hours_before", "reconfirm_required",
                                                      "reconfirm_hours_before", "waitlist_offer_minutes")}),
     )
+
+    @admin.display(description=_("Vorschau buchbarer Zeiten"))
+    def booking_preview(self, group: ServiceGroup | None):
+        """The next 14 days per location, as citizens will see them (materialised on every save)."""
+        if group is None or group.pk is None:
+            return gettext("Nach dem Speichern sehen Sie hier die buchbaren Zeiten der nächsten 14 Tage.")
+        rows = []
+        for preview in configuration.capacity_preview(group):
+            if not preview.units:
+                text = gettext("nächste 14 Tage: keine buchbaren Zeiten – bitte prüfen Sie Zeitpläne und "
+                               "Öffnungszeiten.")
+            elif preview.first_free is None:
+                text = gettext("nächste 14 Tage: %(units)d Zeiteinheiten, kein freier Online-Termin") % {
+                    "units": preview.units}
+            else:
+                first = date_format(timezone.localtime(preview.first_free), "D., d.m.Y, H:i")
+                text = gettext("nächste 14 Tage: %(units)d Zeiteinheiten, erster freier Termin: "
+                               "%(first)s") % {"units": preview.units, "first": first}
+            rows.append((preview.location.name, text))
+        if not rows:
+            return gettext("nächste 14 Tage: keine buchbaren Zeiten – die Gruppe hat noch keinen Zeitplan.")
+        return format_html_join("", "<div>{}: {}</div>", rows)
 
     @admin.action(description=_("Zeiteinheiten für das Buchungsfenster erzeugen"))
     def materialize_window(self, request, queryset):

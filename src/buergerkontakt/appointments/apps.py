@@ -8,4 +8,6 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Terminvergabe")
 
     def ready(self) -> None:
-        from . import audit, demo  # noqa: F401  (auditlog registration, demo data step)
+        from . import audit, configuration, demo  # noqa: F401  (auditlog registration, demo data step)
+
+        configuration.connect()

@@ -17,6 +17,8 @@ from .exceptions import BookingError
 from .models import Appointment, Quota, Schedule, ServiceGroup
 
 MON_FRI = range(0, 5)
+BOOKING_DAYS = 14  # demo bookings cover today and the following days
+DEMO_EMAIL_PATTERN = r"^demo[0-9]+@example\.org$"
 DEMO_NAMES = list(DEMO_CITIZENS)
 
 
@@ -75,8 +77,10 @@ def appointments_demo() -> None:
 
     now = timezone.now()
     services.materialize_horizon(now)
-    if Appointment.objects.exists():
-        return  # bookings only once: load_demo stays idempotent
+    # Bookings once per fortnight: load_demo stays idempotent, and a demo database loaded again weeks
+    # later gets bookings for the coming days (those of the earlier load lie in the past).
+    if Appointment.objects.filter(email__regex=DEMO_EMAIL_PATTERN, start__gte=now).exists():
+        return
     _bookings(now)
 
 
@@ -92,7 +96,7 @@ def _bookings(now: datetime) -> None:
     services_by_slug = {service.slug: service for service in Service.objects.all()}
     today = engine.local_day(now)
     booked = 0
-    for offset in range(0, 14):
+    for offset in range(0, BOOKING_DAYS):
         day = today + timedelta(days=offset)
         for slugs, place in choices:
             chosen = [services_by_slug[slug] for slug in slugs]

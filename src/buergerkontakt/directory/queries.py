@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,10 +168,13 @@ def channels(owner: Location | Team) -> list[tuple[str, str, str]]:
         result.append(("email", _("E-Mail"), owner.email))
     if owner.offers_contact_form and owner.contact_form_url:
         result.append(("contact_form", _("Kontaktformular"), owner.contact_form_url))
+    # The online channels are links to this platform's own pages.
     if owner.offers_online_callback:
-        result.append(("online_callback", _("Rückruf online anfordern"), ""))
+        target = (reverse("callbacks:request", args=[owner.slug]) if isinstance(owner, Team)
+                  else reverse("callbacks:start"))
+        result.append(("online_callback", _("Rückruf online anfordern"), target))
     if owner.offers_online_booking:
-        result.append(("online_booking", _("Termin online buchen"), ""))
+        result.append(("online_booking", _("Termin online buchen"), reverse("appointments:start")))
     return result
 
 

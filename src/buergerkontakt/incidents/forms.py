@@ -366,7 +366,17 @@ class ExportForm(Form):
     name = text_field(_("Name"), "name", required_message=_("Bitte geben Sie den Namen an."))
     birth_date = date_field(_("Geburtsdatum"), required_message=_("Bitte geben Sie das Geburtsdatum an."))
     case_number = text_field(_("Aktenzeichen / Kundennummer"), "case_number")
-    note = text_field(_("Vorgang (z. B. Antrag vom …)"), "purpose")
+    note = forms.CharField(
+        label=_("Vorgang und Begründung (z. B. Antrag vom …)"),
+        min_length=20,
+        max_length=300,
+        help_text=_("Pflichtangabe: Die Auskunft enthält Schilderungen; die Begründung wird protokolliert."),
+        error_messages={
+            "required": _("Bitte nennen Sie den Vorgang, zu dem Sie Auskunft erteilen."),
+            "min_length": _("Bitte nennen Sie den Vorgang (mindestens 20 Zeichen)."),
+            "max_length": TOO_LONG,
+        },
+    )
 
 
 class InspectionForm(Form):

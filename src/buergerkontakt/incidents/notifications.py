@@ -87,7 +87,8 @@ def _messages(kind: str, object_id: int) -> list[tuple[list[User], str, str]]:
         entry = Entry.objects.filter(pk=object_id).first()
         if entry is None:
             return []
-        others = [u for u in keepers(entry.authority_id) if u.pk != entry.created_by_id]
+        author = entry.changed_by_id or entry.created_by_id
+        others = [u for u in keepers(entry.authority_id) if u.pk != author]
         return [
             (
                 others,

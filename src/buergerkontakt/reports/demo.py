@@ -6,8 +6,9 @@ missed, calls solved at first contact, and silent alarms (real ones and monthly 
 deliveries and responses. The citizens are invented ("Demo-Kundin 17"); no real person's data.
 
 Deterministic (one seeded random generator per part, relative to today) and idempotent: each
-part is skipped when its marker rows exist. Fast: rows are written with ``bulk_create`` (about
-10,000 rows, well under two seconds on SQLite).
+part continues after the last day its marker rows cover, so a demo database loaded again days or
+weeks later gets the days in between (and nothing twice). Every day is the Berlin day. Fast: rows
+are written with ``bulk_create`` (about 10,000 rows, well under two seconds on SQLite).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Max
 from django.utils import timezone
 
 from buergerkontakt.core.calendar import public_holidays
@@ -32,14 +34,24 @@ def _rng(part: str) -> random.Random:
     return random.Random(f"buergerkontakt-reports-{part}")  # noqa: S311 (reproducible demo data)
 
 
-def _working_days(location: Location, today: date) -> list[date]:
+def _working_days(location: Location, today: date, after: date | None = None) -> list[date]:
+    """Working days of the history window before ``today``, only those after ``after`` if given."""
     holidays = public_holidays(location.holiday_region)
     days = []
     for offset in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=offset)
-        if day.weekday() < 5 and day not in holidays:
+        if day.weekday() < 5 and day not in holidays and (after is None or day > after):
             days.append(day)
     return days
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return moment.astimezone(local_tz()).date() if moment is not None else None
+
+
+def _part_rng(part: str, after: date | None) -> random.Random:
+    """The part's generator; a continuation gets its own seed (from the day it continues after)."""
+    return _rng(part if after is None else f"{part}-{after.isoformat()}")
 
 
 def _at(day: date, minute_of_day: int) -> datetime:
@@ -54,9 +66,9 @@ def _citizen(n: int) -> str:
 def _appointments(today: date) -> None:
     from buergerkontakt.appointments.models import Appointment, AppointmentService, Quota, Schedule
 
-    if Appointment.objects.filter(idempotency_key__startswith=MARKER).exists():
-        return
-    rng = _rng("appointments")
+    history = Appointment.objects.filter(idempotency_key__startswith=MARKER)
+    after = _local_day(history.aggregate(last=Max("start"))["last"])
+    rng = _part_rng("appointments", after)
     status = Appointment.Status
     made: list[Appointment] = []
     chosen: list = []
@@ -75,7 +87,7 @@ def _appointments(today: date) -> None:
         unit = schedule.group.slot_minutes
         first = schedule.start.hour * 60 + schedule.start.minute
         last = schedule.end.hour * 60 + schedule.end.minute
-        for day in _working_days(schedule.location, today):
+        for day in _working_days(schedule.location, today, after):
             if day.weekday() != schedule.weekday:
                 continue
             for index in range(rng.randint(3, 4 + schedule.counters * 3)):
@@ -137,13 +149,18 @@ def _appointments(today: date) -> None:
 def _walkin(today: date) -> None:
     from buergerkontakt.walkin.models import Queue, Ticket
 
-    if Ticket.objects.filter(secret__startswith=MARKER).exists():
-        return
-    rng = _rng("walkin")
+    history = Ticket.objects.filter(secret__startswith=MARKER)
+    after = history.aggregate(last=Max("day"))["last"]
+    rng = _part_rng("walkin", after)
     made: list[Ticket] = []
     for queue in Queue.objects.filter(is_active=True).select_related("location").order_by("pk"):
         busy = 1.6 if queue.prefix == "A" else 1.0
-        for day in _working_days(queue.location, today):
+        # Days that already have tickets of this queue (the demo's "today" of an earlier load, or
+        # real use) keep theirs: their numbers are taken.
+        taken = set(Ticket.objects.filter(origin=queue, day__lt=today).values_list("day", flat=True))
+        for day in _working_days(queue.location, today, after):
+            if day in taken:
+                continue
             # Monday mornings and the days after a holiday are busiest: longer waits.
             rush = 1.5 if day.weekday() == 0 else 1.0
             count = int(rng.randint(10, 22) * busy)
@@ -211,9 +228,9 @@ def _callbacks(today: date) -> None:
         Urgency,
     )
 
-    if Ticket.objects.filter(routing_note=MARKER).exists():
-        return
-    rng = _rng("callbacks")
+    history = Ticket.objects.filter(routing_note=MARKER)
+    after = _local_day(history.aggregate(last=Max("created_at"))["last"])
+    rng = _part_rng("callbacks", after)
     teams = list(
         Team.objects.filter(
             slug__in=["jc-leistung-1", "jc-leistung-2", "jc-markt-integration", "bb-buergerservice"]
@@ -236,7 +253,7 @@ def _callbacks(today: date) -> None:
         policy = deadlines.Policy.of(CallbackPolicy.for_authority(team.authority_id))
         staff = agents.get(team.authority_id) or [None]
         # A team with a bad stretch: fewer callbacks in time in the middle of the period.
-        for day in _working_days(team.location, today):
+        for day in _working_days(team.location, today, after):
             weeks_ago = (today - day).days // 7
             late_share = 0.08 + (0.17 if team.slug == "jc-leistung-2" and 4 <= weeks_ago <= 6 else 0)
             for _index in range(rng.randint(1, 5)):
@@ -316,7 +333,7 @@ def _callbacks(today: date) -> None:
         if not staff:
             continue
         location = Location.objects.filter(authority_id=authority_id).order_by("pk").first()
-        for day in _working_days(location, today):
+        for day in _working_days(location, today, after):
             for _index in range(rng.randint(4, 11)):
                 first_contacts.append(
                     FirstContact(
@@ -340,9 +357,9 @@ def _callbacks(today: date) -> None:
 def _alarms(today: date) -> None:
     from buergerkontakt.alarms.models import Alarm, Delivery, Level, TimelineEvent
 
-    if TimelineEvent.objects.filter(detail=MARKER).exists():
-        return
-    rng = _rng("alarms")
+    history = Alarm.objects.filter(timeline__detail=MARKER)
+    after = _local_day(history.aggregate(last=Max("raised_at"))["last"])
+    rng = _part_rng("alarms", after)
     roles = [Delivery.Role.NEIGHBOUR, Delivery.Role.SECURITY, Delivery.Role.LEAD, Delivery.Role.FLOOR]
     for location in Location.objects.filter(authority__in=Authority.objects.all()).order_by("pk"):
         people = list(
@@ -352,11 +369,17 @@ def _alarms(today: date) -> None:
         )
         if len(people) < 3:
             continue
-        days = _working_days(location, today)
-        moments = [(days[i], True) for i in range(5, len(days), 20)]  # a drill about every four weeks
-        moments += [
-            (rng.choice(days), False) for _ in range(2 if location.slug.startswith("jobcenter") else 1)
-        ]
+        days = _working_days(location, today, after)
+        if not days:
+            continue
+        # A drill on the first Tuesday of each month; real alarms: two (Jobcenter) or one in the
+        # whole history window, proportionally fewer when only a few days are added.
+        moments = [(day, True) for day in days if day.weekday() == 1 and day.day <= 7]
+        real = 2 if location.slug.startswith("jobcenter") else 1
+        if after is None:
+            moments += [(rng.choice(days), False) for _ in range(real)]
+        else:
+            moments += [(day, False) for day in days if rng.random() < real / HISTORY_DAYS]
         for day, drill in sorted(moments):
             trigger = rng.choice(people)
             raised = _at(day, rng.randint(8 * 60, 15 * 60))

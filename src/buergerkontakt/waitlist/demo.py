@@ -17,13 +17,14 @@ DEMO_EMAIL = "warteliste.demo@example.org"
 
 @demo_step
 def waitlist_demo() -> None:
-    if Entry.objects.filter(email=DEMO_EMAIL).exists():
+    today = timezone.localdate()
+    # Once; again only when the demo entry's period has passed (a demo database loaded weeks later).
+    if Entry.objects.filter(email=DEMO_EMAIL, date_until__gte=today).exists():
         return
     service = (Service.objects.filter(slug="personalausweis").first()
                or Service.objects.filter(online_bookable=True, is_public=True).order_by("pk").first())
     if service is None:
         return
-    today = timezone.localdate()
     # Written directly (no receipt e-mail for a demo address); the matcher offers it free times.
     entry = Entry.objects.create(
         authority=service.authority, date_from=today + timedelta(days=1),

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import queries, services
 from .forms import CheckInForm
+from .hours import walk_in_hours
 from .links import ticket_for
 from .models import Queue, Screen
 from .services import QueueError
@@ -44,7 +46,15 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     if screen is None:
         return _screen_missing(request)
     location = screen.location
-    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True)
+    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
+    now = timezone.now()
+    open_queues, closed_text = [], ""
+    for queue in queues:
+        hours = walk_in_hours(queue, now)
+        if hours.open:
+            open_queues.append(queue)
+        else:
+            closed_text = closed_text or hours.closed_text
     form = CheckInForm()
     error, status = "", 200
     if request.method == "POST":
@@ -67,7 +77,8 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
             context.update(screen=screen, kiosk=True)
             return render(request, "queue/print.html", context)
     return render(request, "queue/kiosk.html",
-                  {"screen": screen, "queues": queues, "form": form, "error": error}, status=status)
+                  {"screen": screen, "queues": open_queues, "walk_in_closed": closed_text, "form": form,
+                   "error": error}, status=status)
 
 
 @require_GET

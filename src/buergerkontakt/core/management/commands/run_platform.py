@@ -66,7 +66,7 @@ class Command(BaseCommand):
         children: list[subprocess.Popen] = []
         if not no_worker:
             # The worker runs the tasks; the scheduler enqueues the periodic ones (core/scheduler.py).
-            children.append(subprocess.Popen([sys.executable, "manage.py", "db_worker"],
+            children.append(subprocess.Popen([sys.executable, "manage.py", "run_worker"],
                                              cwd=settings.BASE_DIR))
             children.append(subprocess.Popen([sys.executable, "manage.py", "run_scheduler"],
                                              cwd=settings.BASE_DIR))
