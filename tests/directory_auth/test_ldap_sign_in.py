@@ -146,3 +146,14 @@ def test_register_keeper_and_dpo_cannot_be_mapped(org):
             mapping.full_clean()
     with pytest.raises(IntegrityError):
         GroupRoleMapping.objects.create(group="g", role=Role.REGISTER_KEEPER, authority=org.authority)
+
+
+def test_a_local_account_of_the_same_name_is_not_taken_over(client, ldap_settings, mappings):
+    from tests.factories import make_user
+
+    local = make_user("bernd.keller", mappings.authority, Role.ADMIN, last_name="Lokal")
+
+    assert sign_in(client, "bernd.keller").status_code == 200  # the directory password: refused
+    local.refresh_from_db()
+    assert local.last_name == "Lokal" and not DirectoryAccount.objects.filter(user=local).exists()
+    assert sign_in(client, "bernd.keller", PASSWORD).status_code == 302  # its own password still works

@@ -58,7 +58,7 @@ def sync(*args) -> str:
 
 
 def test_a_leaver_is_deactivated_and_their_open_work_goes_to_the_deputy(client, slapd, work):
-    client.force_login(work["anna"], backend="buergerkontakt.directory_auth.backends.LocalPasswordBackend")
+    client.force_login(work["anna"], backend="django.contrib.auth.backends.ModelBackend")
     slapd.delete_person("anna.schmidt")
 
     output = sync()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 LDAP_BACKEND = "buergerkontakt.directory_auth.ldap_backend.DirectoryLDAPBackend"
-LOCAL_BACKEND = "buergerkontakt.directory_auth.backends.LocalPasswordBackend"
+LOCAL_SWITCH = "buergerkontakt.directory_auth.backends.LocalLoginSwitch"
+LOCAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _getter(source: Mapping[str, str]) -> Callable[[str, str], str]:
@@ -74,7 +75,7 @@ def authentication_backends(source: Mapping[str, str]) -> list[str]:
     backends = ["axes.backends.AxesStandaloneBackend", "rules.permissions.ObjectPermissionBackend"]
     if _getter(source)("LDAP_SERVER_URI"):
         backends.append(LDAP_BACKEND)
-    backends.append(LOCAL_BACKEND)
+    backends += [LOCAL_SWITCH, LOCAL_BACKEND]
     return backends
 
 

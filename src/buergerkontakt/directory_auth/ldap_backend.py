@@ -12,7 +12,7 @@ import logging
 
 import ldap
 from django.conf import settings
-from django_auth_ldap.backend import LDAPBackend, ldap_error
+from django_auth_ldap.backend import LDAPBackend, _LDAPUser, ldap_error
 
 from . import services
 from .models import DirectoryAccount
@@ -23,6 +23,16 @@ UNREACHABLE = (ldap.SERVER_DOWN, ldap.TIMEOUT, ldap.CONNECT_ERROR)
 
 
 class DirectoryLDAPBackend(LDAPBackend):
+    def get_or_build_user(self, username, ldap_user):
+        user, built = super().get_or_build_user(username, ldap_user)
+        # A local (break-glass) account with its own password is never taken over by a directory entry
+        # of the same name; its local password keeps working.
+        if not built and user.has_usable_password() and not DirectoryAccount.objects.filter(
+                user=user).exists():
+            log.info("Directory sign-in refused: a local account has this name (user id %s)", user.pk)
+            raise _LDAPUser.AuthenticationFailed("local account of the same name")
+        return user, built
+
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None:
