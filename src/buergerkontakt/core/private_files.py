@@ -42,6 +42,8 @@ def private_file(path: str | os.PathLike) -> Path:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     except FileExistsError:
         _tighten(path, FILE_MODE)
+    except FileNotFoundError:
+        pass  # no such folder: the database is unreachable, which /healthz and the 503 page report
     return path
 
 
