@@ -13,12 +13,13 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps assets messages chromium nginx faketime db run run-scaled test test-fast lint fmt clean bench
+.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd faketime db run run-scaled test test-fast lint fmt clean bench test-chaos audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
 	@echo "make test  – install everything (incl. Debian's chromium) and run the whole test suite"
 	@echo "make lint  – ruff;  make test-fast – without browser journeys"
+	@echo "make audit – known vulnerabilities in uv.lock (pip-audit) and package-lock.json (npm audit)"
 	@echo "make run-scaled – nginx + 2 uvicorn workers + PostgreSQL + Redis (docs/operations.md)"
 
 var:
@@ -34,9 +35,14 @@ uv:
 # Bytecode is compiled at install time (site-packages and our sources): machines and containers
 # that set PYTHONDONTWRITEBYTECODE would otherwise recompile Django in every process that starts –
 # each uvicorn worker, each test server – which costs seconds of CPU per start.
-python-deps: uv
+python-deps: uv ldap-build-deps
 	$(UV) sync --frozen --quiet --compile-bytecode
 	@$(PY) -m compileall -q -j 0 src
+
+# python-ldap (django-auth-ldap's client) is built from source: it needs the OpenLDAP and SASL headers.
+ldap-build-deps:
+	@test -f /usr/include/ldap.h -a -f /usr/include/sasl/sasl.h || { $(MAKE) $(APT_UPDATED) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libldap2-dev libsasl2-dev gcc; }
 
 assets:
 	@command -v npm >/dev/null 2>&1 || { $(MAKE) $(APT_UPDATED) && apt-get install -y -qq nodejs npm; }
@@ -60,6 +66,13 @@ faketime:
 nginx:
 	@test -x $(NGINX) || { $(MAKE) $(APT_UPDATED) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; }
 
+# Debian's OpenLDAP server for the directory sign-in tests: the tests start their own slapd with their
+# own configuration in a temporary folder; the package's own configuration and service are never used.
+SLAPD := /usr/sbin/slapd
+slapd:
+	@test -x $(SLAPD) -a -x /usr/bin/ldapadd || { $(MAKE) $(APT_UPDATED) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils; }
+
 db: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo
@@ -74,7 +87,7 @@ run-scaled: install nginx
 # Every process of the run logs JSON lines into TEST_LOG; afterwards no demo or test person's name,
 # e-mail address or phone number may be in it (scripts/check_logs.py).
 TEST_LOG := $(CURDIR)/var/test-logs/pytest.log
-test: install chromium nginx faketime
+test: install chromium nginx slapd faketime
 	@mkdir -p $(dir $(TEST_LOG)) && rm -f $(TEST_LOG); \
 	  LOG_FILE=$(TEST_LOG) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; \
@@ -84,12 +97,23 @@ test: install chromium nginx faketime
 test-fast: install
 	$(PY) -m pytest -m "not e2e" -x -q $(PYTEST_ARGS)
 
+# Fault tests on real processes (tests/chaos, docs/adr/0012); need DATABASE_URL (PostgreSQL) and
+# REDIS_URL like CI's second lane, which runs them as part of `make test`.
+test-chaos: install nginx
+	$(PY) -m pytest tests/chaos -m chaos -q -p no:randomly $(PYTEST_ARGS)
+
 # Benchmarks P1/P2 (not part of CI): own databases (var/bench, PostgreSQL bk_bench), see docs/performance.md.
 bench: install
 	$(PY) benchmarks/run_all.py
 
+# Known vulnerabilities of the locked packages. Fails only on a finding; an unreachable advisory
+# service is reported as "not checked" (scripts/audit.py, ADR 0015).
+audit: python-deps
+	UV="$(UV)" $(PY) scripts/audit.py
+
 lint: python-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: python-deps
 	$(VENV)/bin/ruff check --fix .

@@ -40,6 +40,7 @@ SERVER_ENV = {
     "ALTCHA_ENABLED": "false",  # benchmark only: proof of work switched off
     "RATE_BOOKING_PER_IP": "0",  # benchmark only: all load comes from 127.0.0.1
     "RATE_BOOKING_PER_PERSON": "0",
+    "HOLD_MAX_PER_CLIENT": "0",  # benchmark only: every hold comes from one address
     "RATE_LOOKUP_PER_IP": "0",
     "RATE_PUBLIC_WRITE_PER_IP": "0",
     "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",

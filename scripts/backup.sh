@@ -5,6 +5,10 @@
 #   platform runs. SQLite (default): SQLite's online backup API, consistent while the platform runs
 #   (WAL included). Prints the path of the new backup file. The file is created with mode 0600:
 #   it contains personal data.
+# The incident register is encrypted: when its keys are not set from a secret store
+# (INCIDENT_ENCRYPTION_KEY/INCIDENT_HASH_KEY) but kept in INCIDENT_KEY_FILE (default
+# $BK_DATA_DIR/incident_keys.json), that file is copied next to the backup as
+# <backup>.incident_keys.json (mode 0600). A backup without its keys cannot show the register.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA_DIR=${BK_DATA_DIR:-$ROOT/var}
@@ -44,4 +48,11 @@ PYEOF
   *) echo "Unbekannte DATABASE_URL / unsupported DATABASE_URL" >&2; exit 2 ;;
 esac
 mv "$out.partial" "$out"
+KEY_FILE=${INCIDENT_KEY_FILE:-$DATA_DIR/incident_keys.json}
+if [ -n "${INCIDENT_ENCRYPTION_KEY:-}" ]; then
+  echo "Hinweis: Die Schlüssel des Vorfallregisters kommen aus der Umgebung (INCIDENT_ENCRYPTION_KEY/INCIDENT_HASH_KEY) – sichern Sie sie getrennt." >&2
+elif [ -f "$KEY_FILE" ]; then
+  cp "$KEY_FILE" "$out.incident_keys.json"
+  chmod 600 "$out.incident_keys.json"
+fi
 echo "$out"

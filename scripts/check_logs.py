@@ -27,6 +27,8 @@ TEST_PERSONS = (
     "Erika Mustermann", "Erika Muster", "Erika Ärger", "Max Muster", "Max Anders", "Karl Anrufer",
     "Karl Kante", "Kurt Krawall", "Anna Annaberg", "Lena Lang", "Jürgen Müller", "Petra Pending",
     "Paula Pending", "Frau Nachbar",
+    # staff in the test directory (tests/directory_auth) and at the test identity provider
+    "Anna Schmidt", "Bernd Keller", "Carla Neu", "Dieter Wache", "Petra Schulz",
 )
 # Contact details of the demo and test persons: e-mail addresses at the documentation domains and
 # German mobile numbers as the demo writes them.

@@ -6,6 +6,9 @@
 # when the backup is older than the installed version.
 # PostgreSQL: pg_restore --clean --if-exists in one transaction (all or nothing).
 # SQLite: SQLite's backup API copies the backup file over the database (WAL handled by SQLite).
+# The incident register's keys saved with the backup (<backup>.incident_keys.json, see backup.sh)
+# are restored to INCIDENT_KEY_FILE (default $BK_DATA_DIR/incident_keys.json); different keys
+# already there are kept as <file>.before-restore-<time>.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA_DIR=${BK_DATA_DIR:-$ROOT/var}
@@ -47,4 +50,18 @@ PYEOF
     ;;
   *) echo "Unbekannte DATABASE_URL / unsupported DATABASE_URL" >&2; exit 2 ;;
 esac
+keys="$backup.incident_keys.json"
+KEY_FILE=${INCIDENT_KEY_FILE:-$DATA_DIR/incident_keys.json}
+if [ -f "$keys" ]; then
+  umask 077
+  mkdir -p "$(dirname "$KEY_FILE")"
+  if [ -f "$KEY_FILE" ] && ! cmp -s "$keys" "$KEY_FILE"; then
+    mv "$KEY_FILE" "$KEY_FILE.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+  fi
+  cp "$keys" "$KEY_FILE"
+  chmod 600 "$KEY_FILE"
+  echo "Schlüssel des Vorfallregisters wiederhergestellt / incident register keys restored: $KEY_FILE"
+elif [ -z "${INCIDENT_ENCRYPTION_KEY:-}" ]; then
+  echo "Warnung: keine Schlüssel des Vorfallregisters bei der Sicherung ($keys) – ohne sie ist das Register nicht lesbar." >&2
+fi
 echo "Wiederhergestellt / restored: $backup"

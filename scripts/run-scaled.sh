@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run-scaled`: the production shape on this machine (docs/operations.md) –
 #   nginx (static files, WebSockets) → two uvicorn workers → PostgreSQL + Redis,
-#   plus the task worker (db_worker) and the scheduler (run_scheduler).
+#   plus the task worker (run_worker) and the scheduler (run_scheduler).
 # Starts PostgreSQL/Redis if they are down, creates and migrates the database, loads the demo data,
 # collects static files and runs nginx on its own generated config (nothing under /etc/nginx).
 # Strg+C / Ctrl+C stops everything.
@@ -64,6 +64,9 @@ python3 deploy/render_nginx.py --listen "127.0.0.1:$PORT" --static-root "$STATIC
   --expose-upstream --run-dir "$RUN_DIR/nginx" "${upstream_args[@]}" >/dev/null
 
 # --- processes -------------------------------------------------------------------------------------
+# Every process runs under scripts/supervise.sh: one that dies (crash, kill -9) is started again
+# with back-off, the others keep serving (docs/adr/0012-faults-and-recovery.md).
+SUPERVISE=$ROOT/scripts/supervise.sh
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -75,14 +78,14 @@ trap stop INT TERM EXIT
 
 for port in "${ports[@]}"; do
   # --proxy-headers: the client address and scheme come from nginx (trusted from 127.0.0.1 only).
-  "$PY" -m uvicorn buergerkontakt.asgi:application --host 127.0.0.1 --port "$port" \
+  "$SUPERVISE" "web:$port" "$PY" -m uvicorn buergerkontakt.asgi:application --host 127.0.0.1 --port "$port" \
     --proxy-headers --forwarded-allow-ips 127.0.0.1 --lifespan off --log-level warning --no-access-log \
     --ws websockets-sansio &
   pids+=($!)
 done
-"$PY" manage.py db_worker & pids+=($!)
-"$PY" manage.py run_scheduler & pids+=($!)
-/usr/sbin/nginx -p "$RUN_DIR/nginx" -e "$RUN_DIR/nginx/error.log" -c "$RUN_DIR/nginx/nginx.conf" & pids+=($!)
+"$SUPERVISE" worker "$PY" manage.py run_worker & pids+=($!)
+"$SUPERVISE" scheduler "$PY" manage.py run_scheduler & pids+=($!)
+"$SUPERVISE" nginx /usr/sbin/nginx -p "$RUN_DIR/nginx" -e "$RUN_DIR/nginx/error.log" -c "$RUN_DIR/nginx/nginx.conf" & pids+=($!)
 
 for _ in $(seq 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 0.5; done
 cat <<MSG
@@ -96,6 +99,5 @@ Bürgerkontakt läuft skaliert: nginx → ${#ports[@]} uvicorn-Worker (${WEB_POR
 Beenden mit Strg+C.
 MSG
 
-# Stop everything as soon as one process ends (or on Ctrl+C).
-wait -n "${pids[@]}" || true
-echo "Ein Prozess hat sich beendet." >&2
+# Runs until Ctrl+C; processes that end are restarted by their supervisor.
+wait

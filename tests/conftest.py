@@ -23,6 +23,9 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = [FAST_HASHER]
     # Rate-limit counters of one test never count for the next (all tests come from 127.0.0.1).
     settings.RATE_LIMIT_NAMESPACE = f"{uuid.uuid4().hex[:12]}:"
+    # Escalation is driven with a controllable clock; the tests of the raising process's own timer
+    # switch it on.
+    settings.ALARM_ESCALATION_TIMER = False
     yield
     # A request in English must not leave English switched on for the next test.
     from django.utils import translation

@@ -25,6 +25,10 @@ def make_user(username: str, authority: Authority | None, role: str | None = Non
     user = User.objects.create_user(username=username, password=PASSWORD, authority=authority,
                                     first_name=fields.pop("first_name", username.title()),
                                     last_name=fields.pop("last_name", "Test"), **fields)
+    if user.workstation_room_id:  # staff built with a room work there (their current workplace)
+        from buergerkontakt.alarms.workplace import Workplace, set_current_workplace
+
+        set_current_workplace(user, room=user.workstation_room, source=Workplace.Source.ADMIN)
     if role:
         RoleAssignment.objects.create(
             user=user, role=role, authority=authority,

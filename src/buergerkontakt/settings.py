@@ -16,6 +16,8 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import logs
+from buergerkontakt.core import private_files as _private_files
+from buergerkontakt.directory_auth import conf as directory_conf
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
+    "buergerkontakt.directory_auth",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 
@@ -150,6 +153,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "buergerkontakt.directory_auth.context_processors.directory_sign_in",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
@@ -172,13 +176,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif env_int("DB_POOL_MAX_SIZE", 0) > 0:
+    # The database holds personal data: created 0600 before SQLite would create it with the
+    # umask's mode; SQLite gives its WAL and shared-memory files the same mode (ADR 0015).
+    if _private_files.is_sqlite_file(DATABASES["default"]["NAME"]):
+        _private_files.private_file(DATABASES["default"]["NAME"])
+else:
+    # A database that is down or unreachable must not hold a request for long: opening a connection
+    # gives up after DB_CONNECT_TIMEOUT seconds, and the page answers "vorübergehend nicht
+    # erreichbar" (core/unavailable.py, docs/adr/0012-faults-and-recovery.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 2)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_int("DB_POOL_MAX_SIZE", 0) > 0:
     # PostgreSQL connection pool per worker process (psycopg-pool): under load every request in
     # flight would otherwise open its own connection and run into max_connections.
     # workers × DB_POOL_MAX_SIZE must stay below PostgreSQL's max_connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 0), "timeout": 20}
+        "min_size": 1, "max_size": env_int("DB_POOL_MAX_SIZE", 0),
+        # Waiting for a free connection: REQUESTS_PER_WORKER keeps requests in flight below the
+        # pool size, so a wait means the database is gone – answer 503 soon instead of after 20 s.
+        "timeout": env_int("DB_POOL_TIMEOUT", 2)}
+# Longest pause between the pool's attempts to reach a database that went away (core/dbpool.py).
+DB_RECONNECT_MAX_DELAY = float(env("DB_RECONNECT_MAX_DELAY", "1"))
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -218,13 +236,22 @@ TASKS = {
     }
 }
 
+# A task whose worker has not written a heartbeat for this long (killed mid-task) runs again
+# (core/taskworker.py); tasks must be idempotent. Heartbeats every sixth of it.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 30)
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Directory sign-in (LDAP / Active Directory, OpenID Connect): optional, see directory_auth/conf.py.
+AUTHENTICATION_BACKENDS = directory_conf.authentication_backends(os.environ)
+globals().update(directory_conf.ldap_settings(os.environ))
+globals().update(directory_conf.oidc_settings(os.environ))
+# Local passwords (break-glass accounts); an office signing in only through its directory switches
+# them off.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+# Directory sync (manage.py sync_directory; periodically via run_scheduler when LDAP is on).
+LDAP_SYNC_INTERVAL_MINUTES = env_int("LDAP_SYNC_INTERVAL_MINUTES", 60)
+LDAP_SYNC_MAX_LEAVERS = env_int("LDAP_SYNC_MAX_LEAVERS", 20)
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "directory:home"
@@ -298,7 +325,8 @@ if _EMAIL_HOST:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # Django's file backend with a private folder and files (0700/0600, ADR 0015).
+            "BACKEND": "buergerkontakt.core.mail_backends.PrivateFileEmailBackend",
             "OPTIONS": {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
         }
     }
@@ -351,10 +379,28 @@ LOGGING = logs.logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT, file=LOG_FILE)
 logs.configure_structlog()
 
 # --- Proof of work against bots (ALTCHA, self-hosted) -----------------------------------------
+# Quiet hours (Berlin time): no SMS to citizens, and waitlist answer deadlines do not run.
+QUIET_HOURS = env("QUIET_HOURS", "20:00-07:00")
 ALTCHA_COST = env_int("ALTCHA_COST", 5000)  # PBKDF2 iterations per attempt
 ALTCHA_TTL_SECONDS = env_int("ALTCHA_TTL_SECONDS", 600)
 # Proof of work can be switched off only explicitly (load benchmarks); never by default.
 ALTCHA_ENABLED = env_bool("ALTCHA_ENABLED", True)
+# The cost rises with demand (ADR 0015): a client's first ALTCHA_FREE_CHALLENGES challenges in
+# ALTCHA_WINDOW_SECONDS cost ALTCHA_COST, each further ALTCHA_FREE_CHALLENGES double it; when all
+# clients together fetch more than ALTCHA_BUSY_PER_MINUTE challenges a minute (a release peak),
+# it doubles too. Never more than ALTCHA_COST_MAX.
+ALTCHA_FREE_CHALLENGES = env_int("ALTCHA_FREE_CHALLENGES", 6)
+ALTCHA_WINDOW_SECONDS = env_int("ALTCHA_WINDOW_SECONDS", 600)
+ALTCHA_BUSY_PER_MINUTE = env_int("ALTCHA_BUSY_PER_MINUTE", 600)
+ALTCHA_COST_MAX = env_int("ALTCHA_COST_MAX", 16 * ALTCHA_COST)
+
+# --- Holds of online appointments (ADR 0015) ---------------------------------------------------
+# Open holds (and bookings awaiting the e-mail confirmation) per client address at the same time;
+# 0 = no cap (the load benchmark). A browser holds one time at a time: a new hold ends its last.
+HOLD_MAX_PER_CLIENT = env_int("HOLD_MAX_PER_CLIENT", 3)
+# A new hold lasts this many minutes; opening the details form extends it to the service group's
+# hold time ("Reservierung (Minuten)"), so only a client that goes on holds for long.
+HOLD_FIRST_MINUTES = env_int("HOLD_FIRST_MINUTES", 3)
 
 # --- Rate limits (requests per period; 0 switches a rule off) ----------------------------------
 RATE_LIMITS = {
@@ -394,6 +440,9 @@ CALLBACK_API_KEYS = env_list("CALLBACK_API_KEYS")
 # Online callback requests per client IP address (proof of work comes first).
 RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
                               env_int("RATE_CALLBACK_PER_IP_SECONDS", 3600))
+# Register lookups (Gefährdungsregister) per staff account; the DPO is alerted once per burst.
+RATE_LIMITS["register_lookup_user"] = (env_int("RATE_REGISTER_LOOKUP_PER_USER", 10),
+                                       env_int("RATE_REGISTER_LOOKUP_PER_USER_SECONDS", 600))
 # Look-ups of a ticket status (wrong tokens count too) per client IP address.
 RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
                                      env_int("RATE_CALLBACK_STATUS_PER_IP_SECONDS", 600))
@@ -401,9 +450,15 @@ RATE_LIMITS["callback_status_ip"] = (env_int("RATE_CALLBACK_STATUS_PER_IP", 60),
 # --- Silent alarm -------------------------------------------------------------------------------
 # Seconds in which the trigger can take back a mistaken alarm (it is sent at once regardless).
 ALARM_GRACE_SECONDS = env_int("ALARM_GRACE_SECONDS", 10)
-# Seconds without any confirmed receipt before the alarm widens (floor → building → security) and
-# goes out on the fallback channel (SMS gateway).
+# Seconds without a human answer ("Ich komme"/"Vor Ort") before the alarm widens (floor → building
+# → security) and goes out on the fallback channel (SMS gateway). A mere receipt does not count.
 ALARM_ESCALATE_SECONDS = env_int("ALARM_ESCALATE_SECONDS", 5)
+# The server process that raised an alarm runs its escalation on its own timer; the periodic task is
+# the backstop. Off only in tests that drive the escalation with a controllable clock.
+ALARM_ESCALATION_TIMER = env_bool("ALARM_ESCALATION_TIMER", True)
+# Alarm clients re-read the active alarms this often (a push lost while the channel layer was away
+# is shown within this time) and at once after a connection or layer error.
+ALARM_RESYNC_SECONDS = env_int("ALARM_RESYNC_SECONDS", 3)
 # Clients heartbeat every ALARM_HEARTBEAT_SECONDS; a workstation silent for ALARM_OFFLINE_SECONDS
 # is shown offline (a killed client is noticed within this time).
 ALARM_HEARTBEAT_SECONDS = env_int("ALARM_HEARTBEAT_SECONDS", 10)
@@ -457,3 +512,5 @@ INCIDENT_PURPOSE_MIN_LENGTH = env_int("INCIDENT_PURPOSE_MIN_LENGTH", 10)
 INCIDENT_HINT_NAME_ONLY = env_bool("INCIDENT_HINT_NAME_ONLY", True)
 # Smallest count shown in incident statistics (smaller counts are suppressed).
 INCIDENT_STATS_MIN_COUNT = env_int("INCIDENT_STATS_MIN_COUNT", 3)
+# Incident statistics are broken down by level only for months with at least this many reports.
+INCIDENT_STATS_MIN_GROUP = env_int("INCIDENT_STATS_MIN_GROUP", 10)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),
     path("termine/", include("buergerkontakt.appointments.urls")),
     path("", include("buergerkontakt.reports.urls")),
+    path("", include("buergerkontakt.directory_auth.urls")),
     path("", include("buergerkontakt.core.urls")),
     path("", include("buergerkontakt.directory.urls")),
 ]

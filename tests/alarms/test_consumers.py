@@ -199,3 +199,92 @@ def test_reach_is_asked_again_and_follows_colleagues_coming_online(people):
         await t.disconnect()
 
     run_async(scenario)
+
+
+def test_trigger_sees_live_who_got_it_who_has_seen_it_and_who_is_coming(people):
+    trigger, neighbour, security, _stranger = people
+
+    async def scenario():
+        t, _, _ = await connect(trigger)
+        n, _, _ = await connect(neighbour)
+        s, _, _ = await connect(security)
+        for client in (t, n, s):
+            await next_event(client, "hello")
+        await t.send_json_to({"type": "raise", "level": 2})
+        alarm_id = (await next_event(t, "raised"))["alarm"]["id"]
+        await next_event(n, "alarm")
+        await n.send_json_to({"type": "received", "alarm": alarm_id, "visible": False})
+        status = (await next_event(t, "status"))["status"]
+        assert status["delivered"] == status["first_circle"] == {"count": 1, "names": ["Nachbar Test"]}
+        assert status["seen"]["count"] == 0 and status["undelivered"]["count"] == 2
+        await n.send_json_to({"type": "seen", "alarm": alarm_id})
+        assert (await next_event(t, "status"))["status"]["seen"] == {"count": 1, "names": ["Nachbar Test"]}
+        await next_event(s, "alarm")
+        await s.send_json_to({"type": "respond", "alarm": alarm_id, "response": "cannot"})
+        status = (await next_event(t, "status"))["status"]
+        assert status["cannot"]["names"] == ["Security Test"] and status["coming"] == []
+        for client in (t, n, s):
+            await client.disconnect()
+        return alarm_id
+
+    alarm_id = run_async(scenario)
+    row = Delivery.objects.get(alarm_id=alarm_id, user=neighbour)
+    assert row.received_visibility == "hidden" and row.seen_at is not None and row.response == ""
+
+
+def test_an_alarm_whose_push_was_lost_reaches_the_client_at_its_next_resync(people, monkeypatch):
+    """The layer was away when the alarm was pushed: the client's periodic re-read shows it, and
+    tells the trigger who has not got it yet."""
+    from buergerkontakt.alarms import live, queries
+
+    trigger, neighbour, _security, _stranger = people
+    monkeypatch.setattr(live, "_push", lambda batches: None)  # every push is lost
+
+    async def scenario():
+        n, _, _ = await connect(neighbour)
+        t, _, _ = await connect(trigger)
+        await next_event(n, "hello")
+        await next_event(t, "hello")
+        await n.send_json_to({"type": "sync"})
+        assert (await next_event(n, "sync"))["alarms"] == []
+        alarm = await db(services.raise_alarm)(trigger, level=2)
+        # A page that shows an alarm newer than the process's index is read from the database: the
+        # index of the last second never hides a banner that was just pushed.
+        await n.send_json_to({"type": "sync", "showing": [alarm.pk]})
+        assert [a["alarm"]["id"] for a in (await next_event(n, "sync"))["alarms"]] == [alarm.pk]
+        monkeypatch.setattr(queries, "_index", (float("-inf"), frozenset(), 0))  # the next second
+        await n.send_json_to({"type": "sync"})
+        synced = await next_event(n, "sync")
+        assert [(a["alarm"]["id"], a["role"]) for a in synced["alarms"]] == [(alarm.pk, "neighbour")]
+        await t.send_json_to({"type": "sync"})
+        own = (await next_event(t, "sync"))["own"]
+        waiting = own[0]["status"]["undelivered"]["names"]
+        assert sorted(waiting) == ["Nachbar Test", "Security Test", "Teamlead Test"]
+        for client in (n, t):
+            await client.disconnect()
+
+    run_async(scenario)
+
+
+def test_banner_follows_the_recipients_language(people):
+    trigger, neighbour, _security, _stranger = people
+    earlier = services.raise_alarm(trigger, level=3)
+
+    async def scenario():
+        headers = [ORIGIN, (b"cookie", await db(session_cookie)(neighbour)), (b"accept-language", b"en")]
+        n = WebsocketCommunicator(application, "/ws/alarm/", headers=headers)
+        assert (await n.connect(timeout=5))[0]
+        hello = await next_event(n, "hello")
+        assert hello["alarms"][0]["alarm"]["id"] == earlier.pk
+        assert hello["alarms"][0]["instruction"].startswith("Danger in the building")
+        t, _, _ = await connect(trigger)
+        await next_event(t, "hello")
+        await t.send_json_to({"type": "raise", "level": 3})
+        pushed = await next_event(n, "alarm")
+        assert pushed["texts"]["en"]["instruction"].startswith("Danger in the building")
+        assert pushed["texts"]["de"]["instruction"].startswith("Gefahr im Gebäude")
+        assert pushed["texts"]["en"]["level_label"] != pushed["texts"]["de"]["level_label"]
+        for client in (n, t):
+            await client.disconnect()
+
+    run_async(scenario)

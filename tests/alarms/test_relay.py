@@ -173,3 +173,65 @@ def test_the_relay_joins_its_group_again_when_the_layer_forgot_it(building, monk
         return got
 
     assert run_async(scenario) == {"event": "nobody", "alarm": 42}
+
+
+def test_a_hung_layer_neither_delays_the_acknowledgement_nor_the_local_recipients(building, monkeypatch):
+    """Redis hangs: the trigger's acknowledgement comes from the database commit, the connections of
+    the raising process get the alarm at once, and the layer push is retried in the background."""
+    trigger, neighbours, security, _others = building
+    monkeypatch.setattr(relay, "SEND_TIMEOUT", 0.2)
+    attempts: list[str] = []
+
+    async def scenario():
+        layer = get_channel_layer()
+        original, release = layer.group_send, asyncio.Event()
+
+        async def hung(group, message):
+            attempts.append(group)
+            await release.wait()  # Redis does not answer until it is resumed
+            await original(group, message)
+
+        t, _ok, _ = await connect(trigger)
+        clients = [(await connect(user))[0] for user in (*neighbours, security)]
+        for client in (t, *clients):
+            await next_event(client, "hello")
+        layer.group_send = hung
+        try:
+            await t.send_json_to({"type": "raise", "level": 2})
+            raised = await next_event(t, "raised")
+            for client in clients:
+                assert (await next_event(client, "alarm"))["alarm"]["id"] == raised["alarm"]["id"]
+            while len(attempts) < 2:  # the push is not given up after one hung attempt
+                await asyncio.sleep(0.05)
+        finally:
+            release.set()
+            layer.group_send = original
+        for client in (t, *clients):
+            await client.disconnect()
+        return raised["alarm"]["id"]
+
+    alarm_id = run_async(scenario)
+    assert Delivery.objects.filter(alarm_id=alarm_id).count() == 4  # neighbours, security, team lead
+
+
+def test_after_a_layer_error_every_connection_re_reads_its_alarms():
+    class Reconnecting(_Socket):
+        def __init__(self):
+            super().__init__()
+            self.resyncs = 0
+
+        async def resync(self) -> None:
+            self.resyncs += 1
+
+    async def scenario():
+        local = relay.Relay()
+        sockets = [Reconnecting() for _ in range(3)]
+        for n, socket in enumerate(sockets):
+            local.addresses.setdefault(relay.user_address(n), set()).add(socket)
+            local.joined_by.setdefault(socket, set()).add(relay.user_address(n))
+        assert local.resync_all() == 3
+        while local.writing:
+            await asyncio.sleep(0)
+        return [s.resyncs for s in sockets]
+
+    assert run_async(scenario) == [1, 1, 1]

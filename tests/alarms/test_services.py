@@ -160,14 +160,59 @@ def test_unanswered_alarm_widens_floor_then_building_and_uses_the_fallback(
     assert sms and "Raum 1.10" in sms[0].read_text()
 
 
-def test_a_confirmed_receipt_stops_the_escalation(office, settings):
+def test_an_automatic_receipt_or_a_sighting_does_not_stop_the_escalation(office, settings):
+    """Delivered (socket) and seen (visible page) are not an answer: nobody is coming yet."""
     settings.ALARM_ESCALATE_SECONDS = 5
     org, _rooms, people = office
     alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
-    services.confirm_receipt(alarm.pk, people["right"], now=later(0.02))
+    services.confirm_receipt(alarm.pk, people["right"], now=later(0.02), visible=False)
+    services.confirm_receipt(alarm.pk, people["left"], now=later(0.03), visible=True)
+    services.mark_seen(alarm.pk, people["right"], now=later(1))
+    assert services.needs_escalation(alarm.pk)
+    assert services.escalate_due(now=later(5)) == 1  # the floor: "far"
+    alarm.refresh_from_db()
+    assert alarm.circle == 3 and alarm.fallback_sent_at == later(5)
+
+
+def test_ich_komme_stops_the_escalation(office, settings):
+    settings.ALARM_ESCALATE_SECONDS = 5
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    services.respond(alarm.pk, people["right"], "coming", now=later(2))
+    assert not services.needs_escalation(alarm.pk)
     assert services.escalate_due(now=later(30)) == 0
     alarm.refresh_from_db()
     assert alarm.escalated_at is None and not TimelineEvent.objects.filter(kind="fallback").exists()
+
+
+def test_kann_nicht_is_an_answer_but_the_escalation_goes_on(office, settings):
+    from buergerkontakt.alarms.queries import trigger_status
+
+    settings.ALARM_ESCALATE_SECONDS = 5
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    delivery = services.respond(alarm.pk, people["right"], "cannot", now=later(2))
+    assert (delivery.response, delivery.responded_at, delivery.seen_at) == ("cannot", later(2), later(2))
+    assert trigger_status(alarm.pk)["cannot"] == {"count": 1, "names": ["Right Test"]}
+    assert services.escalate(alarm, now=later(5)) == 1
+    assert list(alarm.timeline.filter(kind="cannot").values_list("user__username", flat=True)) == ["right"]
+
+
+def test_delivered_seen_and_answered_are_separate_facts(office):
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    hidden = services.confirm_receipt(alarm.pk, people["left"], now=later(0.04), visible=False)
+    assert (hidden.received_visibility, hidden.seen_at, hidden.response) == ("hidden", None, "")
+    shown = services.confirm_receipt(alarm.pk, people["right"], now=later(0.05), visible=True)
+    assert (shown.received_visibility, shown.seen_at) == ("visible", later(0.05))
+    seen = services.mark_seen(alarm.pk, people["left"], now=later(9))
+    assert seen.seen_at == later(9) and seen.received_at == later(0.04)  # the first of each counts
+    assert services.mark_seen(alarm.pk, people["left"], now=later(12)).seen_at == later(9)
+    # A sighting without an earlier receipt (the receipt got lost) is the receipt as well.
+    lead = services.mark_seen(alarm.pk, org.users["teamlead"], now=later(3))
+    assert (lead.received_at, lead.received_visibility) == (later(3), "visible")
+    kinds = list(alarm.timeline.values_list("kind", "user__username"))
+    assert kinds.count(("seen", "left")) == 1 and ("seen", "right") in kinds
 
 
 def test_supervision_offline_after_the_limit(office, settings):
@@ -201,3 +246,75 @@ def test_reachable_counts_online_recipients(office):
     ws, _ = services.register_workstation(people["left"], rooms["1.11"], "")
     services.connected(ws.pk, people["left"], now=NOW)
     assert reachable(org.users["caseworker"], None, now=later(1)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_escalation_during_the_push_cannot_collide_with_the_raise(office, monkeypatch):
+    """The layer hangs while a level-3 alarm is pushed and the periodic escalation runs meanwhile:
+    every recipient of every circle is stored exactly once, nobody is lost."""
+    from buergerkontakt.alarms import live
+
+    org, _rooms, _people = office
+    pushed = []
+    original = live._push
+
+    def push_while_the_escalation_runs(batches):
+        if not pushed:
+            services.escalate_due(now=later(60))
+        pushed.append(batches)
+        original(batches)
+
+    monkeypatch.setattr(live, "_push", push_while_the_escalation_runs)
+    expected = recipients.initial(org.room, 3, org.users["caseworker"])
+    alarm = services.raise_alarm(org.users["caseworker"], level=3, now=NOW)
+    stored = list(alarm.deliveries.values_list("user_id", flat=True))
+    assert len(stored) == len(set(stored)) and {r.user_id for r in expected} <= set(stored)
+    assert dict(alarm.deliveries.values_list("user__username", "role"))["far"] == "building"
+
+
+def test_storing_a_delivery_twice_keeps_the_first(office):
+    org, _rooms, people = office
+    alarm = services.raise_alarm(org.users["caseworker"], level=1, now=NOW)
+    again = [recipients.Recipient(people["left"].pk, recipients.FLOOR, 3)]
+    services._store_deliveries(alarm, again, later(5))
+    assert alarm.deliveries.filter(user=people["left"]).get().circle == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_raising_process_escalates_on_its_own_timer_without_the_periodic_task(office, settings):
+    """Raised from a page (no WebSocket, no task worker): the process's own timer widens the circle
+    and sends the SMS; the periodic backstop running meanwhile changes nothing twice."""
+    import time
+
+    from buergerkontakt.alarms import escalation
+
+    settings.ALARM_ESCALATION_TIMER = True
+    settings.ALARM_ESCALATE_SECONDS = 1
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}  # no worker
+    org, _rooms, _people = office
+    try:
+        alarm = services.raise_alarm(org.users["caseworker"], level=1)
+        assert alarm.pk in escalation.timers
+        deadline = time.monotonic() + 30
+        while Alarm.objects.get(pk=alarm.pk).circle < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            services.escalate_due()  # the backstop at any moment: idempotent with the timer
+        alarm.refresh_from_db()
+        assert alarm.circle == 4
+        kinds = list(alarm.timeline.values_list("kind", flat=True))
+        assert kinds.count("escalated") == 2 and kinds.count("fallback") == 1
+        while alarm.pk in escalation.timers and time.monotonic() < deadline:
+            time.sleep(0.05)  # nothing left to widen: the timer ends
+        assert alarm.pk not in escalation.timers
+    finally:
+        escalation.cancel_all()
+
+
+def test_timer_is_off_when_the_setting_says_so(office, settings, django_capture_on_commit_callbacks):
+    from buergerkontakt.alarms import escalation
+
+    settings.ALARM_ESCALATION_TIMER = False
+    org, _rooms, _people = office
+    with django_capture_on_commit_callbacks(execute=True):
+        alarm = services.raise_alarm(org.users["caseworker"], level=1)
+    assert alarm.pk not in escalation.timers

@@ -34,10 +34,12 @@ def test_raise_without_javascript(client, org):
     assert response["Location"] == "/mitarbeiter/" and Alarm.objects.count() == 1
 
 
-def test_raise_without_room_is_refused_with_a_reason(client, org):
-    client.force_login(org.users["teamlead"])  # no workstation room
+def test_raise_without_a_known_room_still_goes_out_and_says_so(client, org):
+    client.force_login(org.users["teamlead"])  # no workplace, no registered workstation
     response = client.post(reverse("alarms:raise"), {"level": "2"}, follow=True)
-    assert "keinem Raum zugeordnet" in response.text and not Alarm.objects.exists()
+    assert "Alarm ausgelöst" in response.text
+    alarm = Alarm.objects.get()
+    assert alarm.room is None and alarm.place.startswith("Raum unbekannt – Person: Teamlead Test")
 
 
 def test_citizens_and_anonymous_cannot_raise(client, org):
@@ -165,3 +167,63 @@ def test_console_shows_the_offline_warning(client, org):
     page = client.get(reverse("alarms:console")).text
     assert "1 Arbeitsplatz während der Öffnungszeit nicht erreichbar" in page
     assert "PC Empfang" in page and "(gemeldet)" in page
+
+
+@pytest.mark.parametrize("role,status", [("caseworker", 200), ("security", 200), ("teamlead", 404),
+                                         ("agent", 404)])
+def test_trigger_status_only_for_trigger_and_security(client, org, role, status):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    client.force_login(org.users[role])
+    assert client.get(reverse("alarms:status", args=[alarm.pk])).status_code == status
+
+
+def test_anonymous_gets_no_trigger_status(client, org):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    response = client.get(reverse("alarms:status", args=[alarm.pk]))
+    assert response.status_code in (302, 403) and b"delivered" not in response.content
+
+
+def test_trigger_status_tells_delivered_seen_coming_and_not_yet_delivered(client, org):
+    alarm = services.raise_alarm(org.users["caseworker"], level=2)
+    services.confirm_receipt(alarm.pk, org.users["security"], visible=False)
+    client.force_login(org.users["caseworker"])
+    got = client.get(reverse("alarms:status", args=[alarm.pk])).json()["status"]
+    assert got["recipients"] == 2
+    assert got["delivered"] == got["first_circle"] == {"count": 1, "names": ["Security Test"]}
+    assert got["seen"]["count"] == 0 and got["undelivered"] == {"count": 1, "names": ["Teamlead Test"]}
+    services.mark_seen(alarm.pk, org.users["security"])
+    services.respond(alarm.pk, org.users["teamlead"], "coming")
+    body = client.get(reverse("alarms:status", args=[alarm.pk])).json()
+    assert body["status"]["seen"]["count"] == 2 and body["status"]["undelivered"]["count"] == 0
+    assert [(c["name"], c["label"]) for c in body["status"]["coming"]] == [("Teamlead Test", "Ich komme")]
+
+
+def test_shortcut_hint_names_the_keys_of_the_readers_keyboard(client, org):
+    client.force_login(org.users["caseworker"])
+    german = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="de").text
+    assert "jederzeit Strg+Alt+A (Stufe 2)" in german and "Control+Alt+A (Stufe" not in german
+    assert 'aria-keyshortcuts="Control+Alt+A"' in german  # the machine-readable form stays
+    english = client.get(reverse("core:staff_home"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Ctrl+Alt+A" in english
+
+
+def test_demo_security_has_mobile_numbers_so_the_sms_fallback_reaches_someone(
+        settings, tmp_path, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from buergerkontakt.core.demo import build_jobcenter
+    from buergerkontakt.core.models import Role, User
+
+    settings.SMS_BACKEND = "log"
+    settings.SMS_FILE_PATH = tmp_path
+    settings.ALARM_ESCALATE_SECONDS = 5
+    build_jobcenter()
+    security = User.objects.filter(role_assignments__role=Role.SECURITY).distinct()
+    assert security.exists() and all(user.phone for user in security)
+    alarm = services.raise_alarm(User.objects.get(username="sb.mueller"), level=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalate(alarm, now=timezone.now() + timedelta(seconds=6))
+    messages = [path.read_text() for path in tmp_path.iterdir()]
+    assert messages and all(alarm.where in text for text in messages)

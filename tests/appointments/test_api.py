@@ -254,7 +254,7 @@ def test_round_trip_writes_to_the_database(office, frozen, django_capture_on_com
     assert held["location"] == {"slug": "jc-mitte", "name": "Jobcenter Mitte"}
     assert held["services"] == [{"slug": "meldebescheinigung", "name": "Meldebescheinigung",
                                  "duration_minutes": 15}]
-    assert held["hold_expires_at"].startswith("2026-06-05T08:10:00")  # UTC, ten minutes
+    assert held["hold_expires_at"].startswith("2026-06-05T08:03:00")  # UTC: a short first hold (ADR 0015)
     appointment = Appointment.objects.get(code=held["code"])
     assert appointment.status == Status.HELD
     assert slot_at(office.group, office.location, EIGHT).online_used == 1

@@ -329,6 +329,34 @@ def test_lookup_resends_the_link_without_revealing_bookings(client, office):
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["erika@example.org"]
 
 
+@COMMITS
+def test_lookup_compares_with_the_bookings_own_contact_only(client, office):
+    """Issue 20 item 10: any valid number in E.164 matched, because the input was compared with a
+    value derived from the input. Only the booking's own e-mail address or phone number matches."""
+    client.post(details_url(hold(client, office)),
+                {**DETAILS, "email": "Erika@Example.org", "phone": "0151 23456789"})
+    appointment = Appointment.objects.get()
+    assert appointment.phone == "+4915123456789"
+    mail.outbox.clear()
+
+    def resends(contact: str, code: str = appointment.code) -> bool:
+        before = len(mail.outbox)
+        response = client.post("/termine/suchen/", {"code": code, "contact": contact})
+        assert response.status_code == 200
+        return len(mail.outbox) > before
+
+    # somebody else's numbers and addresses, in every spelling: nothing is sent
+    for foreign in ("+4930123456", "+4915199999999", "+491512345678", "030 123456", "max@example.org",
+                    "erika@example.org.evil", "+4915123456788"):
+        assert not resends(foreign), foreign
+    # the booking's own contact, however it is written
+    for own in ("+4915123456789", "0151 23456789", "0049 151 2345 6789", "ERIKA@example.org",
+                " erika@example.org "):
+        assert resends(own), own
+    assert all(message.to == ["erika@example.org"] for message in mail.outbox)
+    assert not resends("+4915123456789", code="ZZZZZZZZ")
+
+
 def test_calendar_file_download(client, office):
     manage_url = client.post(details_url(hold(client, office)), DETAILS)["Location"]
     appointment = Appointment.objects.get()

@@ -67,6 +67,21 @@ def test_still_pending_runs_are_not_enqueued_again(registry):
     assert registry.tick(lambda: 5.0) == []
 
 
+def test_a_run_caught_by_a_killed_worker_does_not_stop_the_schedule(registry):
+    """A run that stays "running" (its worker was killed) must not block the next ones (issue 18)."""
+
+    class Running:
+        status = "RUNNING"
+
+        def refresh(self):
+            pass
+
+    registry.register(sample_task, 1)
+    entry = registry.registered()[scheduler.task_name(sample_task)]
+    entry.last_result = Running()
+    assert registry.tick(lambda: 5.0) == [scheduler.task_name(sample_task)]
+
+
 def test_interval_must_be_positive(registry):
     with pytest.raises(ValueError):
         registry.register(sample_task, 0)

@@ -39,7 +39,7 @@ def test_defaults_are_production_safe(tmp_path):
     assert s["db"] == "django.db.backends.sqlite3"
     assert s["layer"] == "channels.layers.InMemoryChannelLayer"
     assert s["tz"] == "Europe/Berlin"
-    assert s["mailer"].endswith("filebased.EmailBackend")
+    assert s["mailer"].endswith("PrivateFileEmailBackend")
 
 
 def test_secret_key_generated_once_and_kept(tmp_path):

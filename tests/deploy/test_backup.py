@@ -94,3 +94,40 @@ def test_postgres_round_trip(tmp_path):
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **connect) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
+
+
+REGISTER_WRITE = (
+    "from datetime import date, timedelta; from django.utils import timezone; "
+    "from buergerkontakt.core.models import Authority, User; "
+    "from buergerkontakt.incidents.models import Entry; "
+    "a = Authority.objects.create(name='Jobcenter Register', slug='register'); "
+    "u = User.objects.create(username='register', authority=a); "
+    "Entry.objects.create(authority=a, level=2, name='Erika Register', birth_date_value='1970-01-01', "
+    "complaint_file_number='4711 Js 1/26', reason='Drohung am Schalter', person_hash='x', name_hash='y', "
+    "review_on=date(2027, 1, 1), created_by=u, expires_at=timezone.now() + timedelta(days=30))")
+REGISTER_READ = ("from buergerkontakt.incidents.models import Entry; import json; "
+                 "print(json.dumps([e.name for e in Entry.objects.all()]))")
+
+
+def test_restore_on_a_new_machine_brings_back_a_readable_incident_register(tmp_path):
+    """Issue 18, finding 6: the register is encrypted with keys kept next to the database
+    (INCIDENT_KEY_FILE when no secret store sets them); a backup without them is unreadable."""
+    old = environment(f"sqlite:///{tmp_path / 'old' / 'bk.sqlite3'}", tmp_path / "old")
+    for key in ("INCIDENT_ENCRYPTION_KEY", "INCIDENT_HASH_KEY", "INCIDENT_KEY_FILE"):
+        old.pop(key, None)
+    manage(old, "migrate", "--verbosity", "0")
+    manage(old, "shell", "-c", REGISTER_WRITE)
+    result = subprocess.run([str(ROOT / "scripts" / "backup.sh"), str(tmp_path / "backups")], env=old,
+                            check=True, capture_output=True, text=True)
+    backup = Path(result.stdout.strip().splitlines()[-1])
+    keys = [path for path in backup.parent.iterdir() if path != backup]
+    assert len(keys) == 1 and stat.S_IMODE(keys[0].stat().st_mode) == 0o600
+
+    new = {**old, "DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'bk.sqlite3'}",
+           "BK_DATA_DIR": str(tmp_path / "new")}
+    (tmp_path / "new").mkdir()
+    subprocess.run([str(ROOT / "scripts" / "restore.sh"), str(backup), "--yes"], env=new, check=True,
+                   capture_output=True, text=True)
+    assert stat.S_IMODE((tmp_path / "new" / "incident_keys.json").stat().st_mode) == 0o600
+    names_now = json.loads(manage(new, "shell", "-c", REGISTER_READ).strip().splitlines()[-1])
+    assert names_now == ["Erika Register"]

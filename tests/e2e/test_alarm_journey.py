@@ -97,6 +97,11 @@ def test_neighbour_sees_banner_hears_siren_answers_and_trigger_sees_who_comes(
         time.sleep(0.05)
         delivery.refresh_from_db()
     assert delivery.received_at is not None and delivery.latency_ms is not None  # receipt without a click
+    # The trigger sees, live and discreetly, who got it and who has not yet (security has no page open).
+    status = own.locator("[data-own-status]")
+    expect(status).to_contain_text("Zugestellt an 1/")
+    expect(status).to_contain_text("(Nora Nachbar)")
+    expect(status).to_contain_text("Noch nicht zugestellt an: ")
 
     banner.get_by_role("button", name="Ich komme").click()
     expect(other.locator("[data-overlay]")).to_have_attribute("data-sounding", "false")

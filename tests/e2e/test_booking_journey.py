@@ -182,3 +182,31 @@ def test_an_expired_hold_says_so_and_offers_to_choose_again(live_url, page, offi
     assert Appointment.objects.get().status != Status.CONFIRMED
     page.get_by_role("link", name="Uhrzeit erneut wählen").click()
     expect(page.get_by_role("heading", level=1, name=re.compile("^Uhrzeit am"))).to_be_visible()
+
+
+def test_changing_ones_mind_several_times_still_books(live_url, page, office, axe):
+    """Issue 20 item 6: the cap on open holds per address (3) must not stop a citizen who goes back
+    and picks another time again and again: a browser holds one time at a time. The first hold is
+    short; the details form extends it to the group's hold time."""
+    choose_first_day_and_time(page, live_url, axe, keyboard=False)
+    for nth in range(1, 5):
+        expect(page.get_by_role("heading", level=1, name="Ihre Angaben")).to_be_visible()
+        page.go_back()
+        expect(page.get_by_role("heading", level=1, name=re.compile("^Uhrzeit am"))).to_be_visible()
+        wait_for_proof_of_work(page)
+        page.locator(".time-choice input").nth(nth).check()
+        page.get_by_role("button", name="Uhrzeit reservieren und weiter").click()
+    expect(page.get_by_role("heading", level=1, name="Ihre Angaben")).to_be_visible()
+    now = timezone.now()
+    open_holds = list(Appointment.objects.filter(status=Status.HELD, hold_expires_at__gt=now))
+    assert len(open_holds) == 1 and Appointment.objects.count() == 5
+    held = open_holds[0]
+    # extended by the form to the group's five minutes, counted from the hold's beginning
+    assert held.hold_expires_at == held.created_at + timedelta(minutes=5)
+    page.get_by_label("Vor- und Nachname").fill("Erika Mustermann")
+    page.get_by_label("E-Mail-Adresse").fill("erika.wechselhaft@example.org")
+    page.get_by_role("button", name="Termin verbindlich buchen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("gebucht")
+    axe(page)
+    held.refresh_from_db()
+    assert held.status == Status.CONFIRMED

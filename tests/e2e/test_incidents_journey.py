@@ -18,7 +18,7 @@ from buergerkontakt.appointments.models import Quota
 from buergerkontakt.incidents.models import Entry, LogEntry, Report
 from tests.appointments.builders import build_office
 from tests.e2e.test_appointments_staff import KEY_HEX, sign_in
-from tests.incidents.builders import build_register
+from tests.incidents.builders import build_register, grant
 
 SCREENSHOTS = "/tmp/bk_wt7_screens"  # noqa: S108 (for looking at the pages, not part of the assertions)
 
@@ -121,7 +121,8 @@ def test_keepers_create_and_approve_a_hint_and_the_case_worker_sees_it(live_url,
     )
     appointment = booking.confirm_booking(held, name="KURT  KRAWALL", case_number="jc 4711")
 
-    # --- the case worker sees the minimal hint on the appointment -----------------------------------------
+    # --- the case worker, with an approved register access, sees the minimal hint on the appointment -----
+    grant(reg, users["caseworker"], until=timezone.localdate() + timedelta(days=30), now=timezone.now())
     # (a second sign-in within the same 30-second TOTP step would reuse the code, which is refused)
     TOTPDevice.objects.filter(user=users["caseworker"]).update(last_t=-1)
     context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
@@ -139,14 +140,13 @@ def test_keepers_create_and_approve_a_hint_and_the_case_worker_sees_it(live_url,
         assert detail not in body, detail
     axe(page)
     page.screenshot(path=f"{SCREENSHOTS}/appointment-hint.png", full_page=True)
-    assert (
-        LogEntry.objects.filter(
-            action="hint_appointment", user=users["caseworker"], object_ref=f"appointment:{appointment.pk}"
-        ).count()
-        == 1
-    )
+    rows = LogEntry.objects.filter(action="hint_appointment", user=users["caseworker"])
+    assert [row.shown_reference for row in rows] == [f"appointment:{appointment.pk}"]
     assert not errors, errors
-    # without a register grant the case worker cannot look anybody up
+    # without a register grant the case worker sees no hint and cannot look anybody up
+    users["caseworker"].incident_grants.update(status="revoked")
+    page.goto(live_url + reverse("appointments_staff:detail", args=[appointment.pk]))
+    expect(page.get_by_text("Sicherheitshinweis")).to_have_count(0)
     response = page.goto(live_url + reverse("incidents:lookup"))
     assert response.status == 403
     context.close()

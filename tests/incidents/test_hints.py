@@ -17,7 +17,7 @@ from buergerkontakt.incidents.models import LogEntry
 from tests.appointments.builders import build_office as build_appointment_office
 from tests.callbacks.builders import build_office as build_callback_office
 
-from .builders import CASE, NAME, NOW, at, build_register, entry
+from .builders import CASE, NAME, NOW, at, build_register, entry, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,9 @@ def reg(travel):
     reg.entry = entry(reg)
     reg.office = build_appointment_office(org=reg.org)
     reg.office.short.teams.add(reg.org.team)
+    # hints reach only staff with an approved register access (SPEC §6)
+    for role in ("caseworker", "teamlead"):
+        grant(reg, reg.org.users[role])
     return reg
 
 
@@ -73,8 +76,8 @@ def test_case_worker_sees_the_hint_on_a_matching_appointment(client, reg):
     assert HINT in body and "Sicherheitshinweis" in body
     assert "StA 7" not in body and "Bedrohung am" not in body and "nur im Namen" not in body
     row = LogEntry.objects.get(action="hint_appointment")
-    assert row.user == reg.org.users["caseworker"] and row.object_ref == f"appointment:{appointment.pk}"
-    assert row.entry_id == reg.entry.pk and row.result == "hint" and row.purpose.startswith("Termin ")
+    assert row.user == reg.org.users["caseworker"] and row.shown_reference == f"appointment:{appointment.pk}"
+    assert row.entry_id == reg.entry.pk and row.result == "hint" and row.shown_purpose.startswith("Termin ")
     assert row.case_hash == reg.entry.case_hash and "Anders" not in repr(row.__dict__)
     # reloading the page does not flood the log; an hour later it is logged again
     page(client, reg.org.users["caseworker"], url)
@@ -141,5 +144,5 @@ def test_case_worker_sees_the_hint_on_a_callback_ticket(client, reg):
     body = page(client, worker, url)
     assert HINT in body and "StA 7" not in body
     row = LogEntry.objects.get(action="hint_callback")
-    assert row.object_ref == f"callback:{ticket.number}" and row.user == worker
+    assert row.shown_reference == f"callback:{ticket.number}" and row.user == worker
     assert "Sicherheitshinweis" not in page(client, reg.org.users["agent"], url)

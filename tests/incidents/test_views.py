@@ -499,10 +499,13 @@ def test_art15_export_page_and_json(client, reg):
     assert response.context["form"].errors["name"] == ["Bitte geben Sie den Namen an."]
     bad_json = client.post(url, {"name": NAME, "birth_date": "", "format": "json"})
     assert bad_json.status_code == 400 and "birth_date" in bad_json.json()["errors"]
-    page = client.post(url, {"name": NAME, "birth_date": "29.02.1980", "note": "Antrag vom 01.06."})
+    page = client.post(url, {"name": NAME, "birth_date": "29.02.1980", "note": "Antrag vom 01.06.2026, DS-4"})
     body = page.content.decode()
     assert page.status_code == 200 and reg.entry.reference in body and NAME in body
-    download = client.post(url, {"name": NAME, "birth_date": "1980-02-29", "format": "json"})
+    download = client.post(
+        url,
+        {"name": NAME, "birth_date": "1980-02-29", "note": "Antrag vom 01.06.2026, DS-4", "format": "json"},
+    )
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     data = json.loads(download.content)
     assert data["entries"][0]["complaint_file_number"] == "StA 7 Js 1234/26"

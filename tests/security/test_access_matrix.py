@@ -46,6 +46,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "alarms:raise": STAFF,
     "alarms:register": STAFF,
     "alarms:resolve": SECURITY,
+    "alarms:status": STAFF,
     "appointments:challenge": EVERYONE,
     "appointments:confirm": EVERYONE,
     "appointments:day": EVERYONE,
@@ -83,6 +84,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "callbacks_staff:resume": CASEWORK,
     "callbacks_staff:worklist": FRONT_OFFICE,
     "core:login": EVERYONE,
+    # Sign-in through the identity provider: public entry points (404 while OIDC is not configured).
+    "directory_auth:oidc_start": EVERYONE,
+    "directory_auth:oidc_callback": EVERYONE,
     "core:login_code": NOBODY,
     "core:login_enrol": NOBODY,
     "core:login_recovery": NOBODY,

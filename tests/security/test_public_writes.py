@@ -82,14 +82,61 @@ def test_the_limit_counts_per_address_across_all_forms(tight):
 
 @pytest.mark.django_db
 def test_signed_in_staff_and_partner_systems_are_not_counted(tight, org, settings):
+    from buergerkontakt.core import apikeys
+    from buergerkontakt.core.models import ApiKey
+
     settings.REQUIRE_2FA = False  # force_login; the two-factor sign-in is tested in tests/core
     staff = Client()
     staff.force_login(org.users["caseworker"])
     assert 429 not in three_posts(staff, "/termine/suchen/")
+    _record, key = apikeys.create_key(org.authority, "Telefonanlage", [ApiKey.Scope.CALLBACKS])
     partner = Client()
     statuses = [partner.post("/api/callbacks/tickets", "{}", content_type="application/json",
-                             headers={"X-API-Key": "falsch"}).status_code for _ in range(3)]
-    assert 429 not in statuses and statuses[0] in (401, 403)
+                             headers={"X-API-Key": key}).status_code for _ in range(3)]
+    assert 429 not in statuses and statuses[0] == 422  # verified key: on to the payload check
+    # a key from the environment is verified too
+    settings.CALLBACK_API_KEYS = [f"{org.authority.slug}=env-geheim"]
+    statuses = [partner.post("/api/callbacks/tickets", "{}", content_type="application/json",
+                             headers={"X-API-Key": "env-geheim"}).status_code for _ in range(3)]
+    assert 429 not in statuses
+    # a partner key is for the API: it does not lift the ceiling of the citizen's pages
+    pages = [Client(REMOTE_ADDR="198.51.100.9").post("/termine/suchen/", {}, headers={"X-API-Key": key})
+             for _ in range(3)]
+    assert pages[2].status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["falsch", "bk_erfunden", "x" * 500])
+def test_an_unverified_api_key_does_not_lift_the_ceiling(tight, org, header):
+    """Issue 20 item 8: any X-API-Key header used to exempt a visitor from the public write limit."""
+    bot = Client(REMOTE_ADDR="198.51.100.66")
+    statuses = [bot.post("/api/callbacks/tickets", "{}", content_type="application/json",
+                         headers={"X-API-Key": header}).status_code for _ in range(3)]
+    assert statuses[0] in (401, 403) and statuses[2] == 429
+    # the header does not help on the citizen's pages either
+    other = Client(REMOTE_ADDR="198.51.100.67")
+    pages = [other.post("/termine/suchen/", {}, headers={"X-API-Key": header}).status_code for _ in range(3)]
+    assert pages[2] == 429
+
+
+@pytest.mark.django_db
+def test_a_revoked_or_expired_key_does_not_lift_the_ceiling(tight, org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from buergerkontakt.core import apikeys
+    from buergerkontakt.core.models import ApiKey
+
+    record, revoked = apikeys.create_key(org.authority, "Alt", [ApiKey.Scope.CALLBACKS])
+    apikeys.revoke(record)
+    _record, expired = apikeys.create_key(org.authority, "Abgelaufen", [ApiKey.Scope.CALLBACKS],
+                                          expires_at=timezone.now() - timedelta(days=1))
+    for number, key in enumerate((revoked, expired)):
+        client = Client(REMOTE_ADDR=f"198.51.100.{80 + number}")
+        statuses = [client.post("/api/callbacks/tickets", "{}", content_type="application/json",
+                                headers={"X-API-Key": key}).status_code for _ in range(3)]
+        assert statuses[2] == 429, statuses
 
 
 @pytest.mark.django_db
@@ -102,3 +149,29 @@ def test_kiosks_count_per_kiosk_not_per_address(tight, org):
     assert three_posts(Client(), f"/wartenummer/kiosk/{kiosk.key}/")[2] == 429
     # the same address, another kiosk: its own counter
     assert Client().post(f"/wartenummer/kiosk/{other.key}/", {}).status_code != 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_loop_path_verifies_the_key_too(tight, org):
+    """The server runs the middleware on the event loop (ASGI): the same rule there."""
+    from django.test import AsyncClient
+
+    from buergerkontakt.core import apikeys
+    from buergerkontakt.core.models import ApiKey
+    from tests.asyncrun import run_async
+
+    _record, key = apikeys.create_key(org.authority, "Portal", [ApiKey.Scope.CALLBACKS])
+
+    async def scenario():
+        statuses = {}
+        for label, header in (("made-up", "falsch"), ("verified", key)):
+            client = AsyncClient(REMOTE_ADDR=f"203.0.113.{len(label)}")
+            statuses[label] = [
+                (await client.post("/api/callbacks/tickets", "{}", content_type="application/json",
+                                   headers={"X-API-Key": header})).status_code
+                for _ in range(3)]
+        return statuses
+
+    statuses = run_async(scenario)
+    assert statuses["made-up"][2] == 429
+    assert 429 not in statuses["verified"]

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 SKIP_PREFIXES = ("admin/", "api/", "static/", "media/", "favicon.ico", "i18n/")
 SAMPLE = {"int": "999999", "str": "XX-999", "slug": "gibt-es-nicht", "code": "ZZZZZZZZ",
-          "waitcode": "ZZZZZZZZ", "path": "x"}
+          "path": "x"}
 
 
 def patterns(resolver=None, prefix: str = "", namespace: str | None = None):

@@ -8,4 +8,8 @@ class AlarmsConfig(AppConfig):
     verbose_name = _("Stiller Alarm")
 
     def ready(self) -> None:
-        from . import demo, tasks  # noqa: F401  (demo step, periodic tasks)
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import demo, tasks, workplace  # noqa: F401  (demo step, periodic tasks)
+
+        user_logged_in.connect(workplace.on_sign_in, dispatch_uid="alarms.workplace.on_sign_in")

@@ -2,18 +2,19 @@
 
 Only signed-in staff (with the second factor when required) connect; a workstation identifies
 itself by its device cookie. On connect the client gets every active alarm it must see; it confirms
-receipt of each alarm automatically, answers "Ich komme" / "Vor Ort", raises, withdraws and resolves
-alarms over the same connection, and heartbeats (``ping``) so the security console sees it online.
+receipt of each alarm automatically (with whether the page was visible), reports when the alarm
+was actually seen (page visible and focused), answers "Ich komme" / "Vor Ort" / "Kann nicht",
+raises, withdraws and resolves alarms over the same connection, and heartbeats (``ping``) so the
+security console sees it online.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.consumers import LiveConsumer
@@ -22,6 +23,7 @@ from buergerkontakt.core.permissions import is_staff_member
 from . import queries, services
 from .batching import Batcher
 from .relay import relay, security_address, user_address
+from .workplace import current_place
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ FORBIDDEN = 4403
 # within HEARTBEAT_DELAY – far below the offline limit of ALARM_OFFLINE_SECONDS.
 RECEIPT_DELAY, HEARTBEAT_DELAY = 0.05, 1.0
 receipts = Batcher(services.confirm_receipts, RECEIPT_DELAY)
+sightings = Batcher(services.mark_seen_many, RECEIPT_DELAY)
 heartbeats = Batcher(lambda items: services.heartbeats(items.keys()), HEARTBEAT_DELAY)
 # A thousand pages closing at once (a restart, the end of the day) must not queue a thousand writes
 # in front of the next alarm: connection counts go down in batches too.
@@ -46,6 +49,21 @@ def _allowed(scope) -> bool:
     return is_staff_member(user)
 
 
+class _Headers:
+    """What ``get_language_from_request`` reads, from the WebSocket's scope."""
+
+    def __init__(self, scope) -> None:
+        self.COOKIES = scope.get("cookies", {})
+        headers = dict(scope.get("headers", ()))
+        self.META = {"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")}
+
+
+def connection_language(scope) -> str:
+    """The language of the page that opened the connection (language cookie, then the browser's
+    Accept-Language), as for the page itself: banner and instruction follow it."""
+    return translation.get_language_from_request(_Headers(scope), check_path=False)
+
+
 def _hello(user, workstation) -> dict:
     received, own = queries.active_for(user)
     return {
@@ -53,7 +71,7 @@ def _hello(user, workstation) -> dict:
         "alarms": received,
         "own": own,
         "reach": queries.reachable(user, workstation),
-        "registered": workstation is not None,
+        "registered": current_place(user, workstation=workstation).known,
         "security_locations": [location.pk for location in queries.security_locations(user)],
     }
 
@@ -68,13 +86,14 @@ class AlarmConsumer(LiveConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.user = self.scope["user"]
+        self.language = connection_language(self.scope)
         # Registered before the active alarms are read: an alarm committed in between is pushed
         # (and held in ``pending`` until the hello has gone out), never lost.
         await relay.attach(self, user_address(self.user.pk))
         try:
             token = self.scope.get("cookies", {}).get(DEVICE_COOKIE)
             self.workstation = await database_sync_to_async(services.workstation_for)(token, self.user)
-            hello = await database_sync_to_async(_hello)(self.user, self.workstation)
+            hello = await database_sync_to_async(self.translated)(_hello, self.user, self.workstation)
             await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
         except BaseException:  # no disconnect follows a failed connect: leave the registry now
             relay.detach(self)
@@ -100,6 +119,19 @@ class AlarmConsumer(LiveConsumer):
             return
         await self._send_text(text)
 
+    async def resync(self, showing=()) -> None:
+        """Send every active alarm this person must see (the client's timer, and this process after a
+        channel-layer error: pushes may have been lost meanwhile)."""
+        if not self.accepted:
+            return
+        await self.send_json(
+            await database_sync_to_async(self.translated)(queries.sync_for, self.user, showing)
+        )
+
+    def translated(self, read, *args):
+        with translation.override(self.language):
+            return read(*args)
+
     async def _send_text(self, text: str) -> None:
         try:
             await self.send(text_data=text)
@@ -114,12 +146,19 @@ class AlarmConsumer(LiveConsumer):
     async def receive_message(self, content: dict) -> None:
         kind = content.get("type")
         try:
-            if kind == "received":
-                receipts.add((int(content["alarm"]), self.user.pk), timezone.now())
+            if kind == "received":  # delivered (automatic, before anything is shown)
+                visible = content.get("visible")
+                page = services.visibility(visible if isinstance(visible, bool) else None)
+                receipts.add((int(content["alarm"]), self.user.pk), (timezone.now(), page))
+            elif kind == "seen":  # shown on a visible, focused page (or the agent's window)
+                sightings.add((int(content["alarm"]), self.user.pk), timezone.now())
             elif kind == "respond":
                 await database_sync_to_async(services.respond)(
                     int(content["alarm"]), self.user, str(content.get("response", ""))
                 )
+            elif kind == "sync":
+                showing = [int(pk) for pk in content.get("showing", ())[:20]]
+                await self.resync(showing)
             elif kind == "reach":
                 reach = await database_sync_to_async(queries.reachable)(self.user, self.workstation)
                 await self.send_json({"event": "reach", "reach": reach})
@@ -128,10 +167,9 @@ class AlarmConsumer(LiveConsumer):
                     self.user, level=int(content.get("level", 2)), workstation=self.workstation
                 )
                 payload = await database_sync_to_async(queries.alarm_payload)(alarm.pk)
-                await self.send_json(
-                    {"event": "raised", "alarm": payload, "grace": settings.ALARM_GRACE_SECONDS}
-                )
-                asyncio.get_running_loop().create_task(watch(alarm.pk))
+                status = await database_sync_to_async(queries.trigger_status)(alarm.pk)
+                await self.send_json({"event": "raised", "alarm": payload, "status": status,
+                                      "grace": settings.ALARM_GRACE_SECONDS})
             elif kind == "withdraw":
                 await database_sync_to_async(services.withdraw)(int(content["alarm"]), self.user)
             elif kind == "resolve":
@@ -143,12 +181,3 @@ class AlarmConsumer(LiveConsumer):
         except (KeyError, TypeError, ValueError):
             await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
 
-
-async def watch(alarm_id: int) -> None:
-    """Escalate in this process a few seconds after raising, circle by circle, while nobody has
-    confirmed receipt (the periodic task is the safety net if this process dies)."""
-    for _circle in range(3):
-        await asyncio.sleep(settings.ALARM_ESCALATE_SECONDS)
-        await database_sync_to_async(services.escalate)(alarm_id)
-        if not await database_sync_to_async(services.needs_escalation)(alarm_id):
-            return

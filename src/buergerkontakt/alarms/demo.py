@@ -1,6 +1,6 @@
 """Demo data of the silent alarm: a registered workstation for every Jobcenter staff member's room
-(the security console lists them), a past drill with its receipt/response report, and a drill
-planned for next week."""
+(the security console lists them; it is their current workplace), a past drill with its
+receipt/response report, and a drill planned for next week."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from buergerkontakt.core.models import User
 
 from . import services
 from .models import Delivery, Drill, Workstation, hash_token
+from .workplace import Workplace, set_current_workplace
 
 DEMO_NOTE = "Demo: angekündigter Probealarm"
 PLANNED_NOTE = "Demo: geplanter Probealarm"
@@ -23,11 +24,13 @@ PLANNED_NOTE = "Demo: geplanter Probealarm"
 def _workstations(staff: list[User]) -> None:
     for user in staff:
         room = user.workstation_room
-        Workstation.objects.get_or_create(
+        workstation, _created = Workstation.objects.get_or_create(
             token_hash=hash_token(f"demo-workstation-{room.pk}-{user.pk}"),
             defaults={"authority_id": user.authority_id, "room": room, "name": f"PC {room.number}",
                       "registered_by": user, "last_user": user},
         )
+        if not Workplace.objects.filter(user=user).exists():  # they work at their registered PC
+            set_current_workplace(user, workstation=workstation, source=Workplace.Source.WORKSTATION)
 
 
 def _past_drill(security: User) -> None:

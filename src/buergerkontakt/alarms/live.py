@@ -35,9 +35,22 @@ def _console(alarm_id: int, location_id: int) -> dict:
     return relay.batch(_text({"event": "console", "alarm": alarm_id}), security=[location_id])
 
 
+def _texts(payload: dict, role: str) -> dict:
+    """The banner's words in every language of the platform: each recipient's page shows its own."""
+    from .models import Level
+    from .queries import instruction
+
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            texts[code] = {"level_label": str(Level(payload["level"]).label),
+                           "instruction": instruction(payload["level"], role, payload["room"])}
+    return texts
+
+
 def alarm_batches(payload: dict, chosen) -> list[dict]:
     """The ``alarm`` event once per recipient role (the instruction depends on it), nearest circle
-    first, in the platform's language (staff pages are German)."""
+    first, in the platform's language and with the banner's words in every language (``texts``)."""
     from .queries import instruction
 
     by_role: dict[str, list[int]] = {}
@@ -52,6 +65,7 @@ def alarm_batches(payload: dict, chosen) -> list[dict]:
                         "alarm": payload,
                         "role": role,
                         "instruction": instruction(payload["level"], role, payload["room"]),
+                        "texts": _texts(payload, role),
                     }
                 ),
                 users=users,
@@ -75,14 +89,38 @@ def fan_out(alarm_id: int, chosen, *, console: bool = True) -> None:
     transaction.on_commit(push)
 
 
+def _status_batches(alarm_ids) -> list[dict]:
+    """The trigger's view of each alarm (delivered, seen, answered), read from the database."""
+    from .models import Alarm
+    from .queries import responders, trigger_status
+
+    batches = []
+    for alarm_id, trigger, location_id in Alarm.objects.filter(pk__in=list(alarm_ids)).values_list(
+        "pk", "raised_by_id", "location_id"
+    ):
+        status = trigger_status(alarm_id)
+        batches.append(relay.batch(_text({"event": "status", "alarm": alarm_id, "status": status,
+                                          "responders": responders(alarm_id)}), users=[trigger]))
+        batches.append(_console(alarm_id, location_id))
+    return batches
+
+
+def status_changed(alarm_ids) -> None:
+    """Receipts, sightings or answers changed: tell the triggers (after commit)."""
+    alarm_ids = list(alarm_ids)
+    if alarm_ids:
+        transaction.on_commit(lambda: _push(_status_batches(alarm_ids)))
+
+
 def responses_changed(alarm) -> None:
-    alarm_id, trigger, location_id = alarm.pk, alarm.raised_by_id, alarm.location_id
+    """An answer: the trigger's list of who is coming, and the full status."""
+    alarm_id, trigger = alarm.pk, alarm.raised_by_id
 
     def push() -> None:
         from .queries import responders
 
         event = {"event": "responses", "alarm": alarm_id, "responders": responders(alarm_id)}
-        _push([relay.batch(_text(event), users=[trigger]), _console(alarm_id, location_id)])
+        _push([relay.batch(_text(event), users=[trigger]), *_status_batches([alarm_id])])
 
     transaction.on_commit(push)
 

@@ -1,9 +1,11 @@
 """Silent alarm: registered workstations, alarms, per-recipient deliveries and the timeline.
 
-An alarm is stored before anything is sent; each recipient's delivery row records when it was
-sent, when the recipient's client confirmed receipt (latency measured on the server's clock) and
-the answer ("Ich komme", "Vor Ort"). Every step is a TimelineEvent, the basis of the incident
-report.
+An alarm is stored before anything is sent; each recipient's delivery row keeps three separate
+facts: *delivered* (the recipient's client got it over its socket; latency measured on the server's
+clock, with whether the page was visible then), *seen* (the alarm was on a visible, focused page or
+the agent's window was shown) and *answered* (a person pressed "Ich komme", "Vor Ort" or "Kann
+nicht"). Only a human answer counts for the escalation. Every step is a TimelineEvent, the basis of
+the incident report.
 """
 
 from __future__ import annotations
@@ -87,7 +89,14 @@ class Alarm(models.Model):
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Standort")
     )
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="alarms", verbose_name=_("Raum"))
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="alarms",
+                             verbose_name=_("Raum"), help_text=_("Leer: Raum unbekannt (siehe Ort)."))
+    place = models.CharField(
+        _("Ort"), max_length=300, blank=True,
+        help_text=_(
+            "Wie der Ort allen Empfängern genannt wird, z. B. „Raum unbekannt – Person: …, zuletzt: …“."
+        ),
+    )
     workstation = models.ForeignKey(
         Workstation, on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms"
     )
@@ -120,10 +129,18 @@ class Alarm(models.Model):
         indexes = [models.Index(fields=["location", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} – {self.room.number} ({self.raised_at:%d.%m.%Y %H:%M})"
+        where = self.room.number if self.room else _("Raum unbekannt")
+        return f"{self.get_level_display()} – {where} ({self.raised_at:%d.%m.%Y %H:%M})"
 
     def permission_scope(self):
         return self.location
+
+    @property
+    def where(self) -> str:
+        """The place as every recipient reads it (the room, or "Raum unbekannt – Person: …")."""
+        if self.place:
+            return self.place
+        return self.room.number if self.room else str(_("Raum unbekannt"))
 
     @property
     def is_active(self) -> bool:
@@ -135,6 +152,12 @@ class Delivery(models.Model):
         NONE = "", _("keine")
         COMING = "coming", _("Ich komme")
         ON_SITE = "on_site", _("Vor Ort")
+        CANNOT = "cannot", _("Kann nicht")
+
+    class Visibility(models.TextChoices):
+        UNKNOWN = "", _("unbekannt")
+        VISIBLE = "visible", _("sichtbar")
+        HIDDEN = "hidden", _("verdeckt")
 
     class Role(models.TextChoices):
         NEIGHBOUR = "neighbour", _("Nachbarraum")
@@ -151,6 +174,10 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True, blank=True)
     latency_ms = models.FloatField(null=True, blank=True)
+    received_visibility = models.CharField(
+        _("Seite beim Empfang"), max_length=8, choices=Visibility.choices, default="", blank=True
+    )
+    seen_at = models.DateTimeField(_("gesehen um"), null=True, blank=True)
     response = models.CharField(max_length=10, choices=Response.choices, default="", blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
 
@@ -163,13 +190,20 @@ class Delivery(models.Model):
         return f"{self.alarm_id} → {self.user_id}"
 
 
+# Human answers that stop the escalation. "Kann nicht" is an answer (shown to the trigger) but asks
+# for somebody else: the circle keeps widening.
+HELPING = (Delivery.Response.COMING, Delivery.Response.ON_SITE)
+
+
 class TimelineEvent(models.Model):
     class Kind(models.TextChoices):
         RAISED = "raised", _("ausgelöst")
         SENT = "sent", _("gesendet")
         RECEIVED = "received", _("empfangen")
+        SEEN = "seen", _("gesehen")
         COMING = "coming", _("„Ich komme“")
         ON_SITE = "on_site", _("„Vor Ort“")
+        CANNOT = "cannot", _("„Kann nicht“")
         ESCALATED = "escalated", _("ausgeweitet")
         FALLBACK = "fallback", _("Ersatzkanal (SMS)")
         NOBODY = "nobody", _("niemand erreicht")
@@ -236,3 +270,6 @@ class Drill(models.Model):
         if self.alarm_id is None:
             return "planned"
         return "running" if self.alarm.is_active else "done"
+
+
+from .workplace import Workplace  # noqa: E402,F401  (the current-workplace model lives with its services)

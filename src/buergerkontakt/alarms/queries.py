@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,8 +16,9 @@ from buergerkontakt.core.models import Location, Role, User
 from buergerkontakt.core.permissions import has_role
 
 from . import recipients
-from .models import Alarm, Delivery, Drill, Workstation
+from .models import HELPING, Alarm, Delivery, Drill, Workstation
 from .services import offline_q
+from .workplace import current_place
 
 
 def _name(user: User | None) -> str:
@@ -23,15 +26,18 @@ def _name(user: User | None) -> str:
 
 
 def alarm_payload(alarm_id: int) -> dict:
-    alarm = Alarm.objects.select_related("room__floor__location", "raised_by").get(pk=alarm_id)
+    alarm = Alarm.objects.select_related("room__floor__location", "location", "raised_by").get(pk=alarm_id)
+    room = alarm.room
     return {
         "id": alarm.pk,
         "level": alarm.level,
         "level_label": alarm.get_level_display(),
-        "room": alarm.room.number,
-        "room_name": alarm.room.name,
-        "floor": alarm.room.floor.name,
-        "location": alarm.room.floor.location.name,
+        "room": room.number if room else "",
+        "room_name": room.name if room else "",
+        "floor": room.floor.name if room else "",
+        "location": alarm.location.name,
+        "place": alarm.where,
+        "room_known": room is not None,
         "location_id": alarm.location_id,
         "person": _name(alarm.raised_by),
         "raised_at": alarm.raised_at.isoformat(),
@@ -43,6 +49,11 @@ def alarm_payload(alarm_id: int) -> dict:
 
 def instruction(level: int, role: str, room: str) -> str:
     """What the recipient should do – never sends colleagues into the room at level 3."""
+    if level >= 3 and not room and role != recipients.SECURITY:
+        return _(
+            "Gefahr im Gebäude (Raum unbekannt): Schließen Sie Ihre Tür, bleiben Sie im Raum und "
+            "warten Sie auf Entwarnung."
+        )
     if level >= 3:
         if role == recipients.SECURITY:
             return _(
@@ -70,6 +81,51 @@ def responders(alarm_id: int) -> list[dict]:
     return [{"name": _name(d.user), "response": d.response, "label": d.get_response_display()} for d in rows]
 
 
+NAMES_SHOWN = 12  # the trigger's screen lists at most this many names per line, then "und N weitere"
+
+
+def trigger_status(alarm_id: int) -> dict:
+    """What the trigger's screen shows, from the database (never from what a push claimed): delivered
+    to N (the first circle by name), seen by M, who answered what, and who has not got it yet.
+    Counted in one statement and named with short limited reads: it is pushed after every batch of
+    receipts, so it must stay cheap for a building-wide alarm of a thousand recipients."""
+    alarm = Alarm.objects.filter(pk=alarm_id).values("status", "circle", "escalated_at").first()
+    if alarm is None:
+        return {"alarm": alarm_id, "active": False}
+    rows = Delivery.objects.filter(alarm_id=alarm_id)
+    delivered, seen = Q(received_at__isnull=False), Q(seen_at__isnull=False)
+    first, undelivered = delivered & Q(circle=1), Q(received_at__isnull=True)
+    cannot = Q(response=Delivery.Response.CANNOT)
+    counts = rows.aggregate(
+        total=Count("pk"), delivered=Count("pk", filter=delivered), seen=Count("pk", filter=seen),
+        first=Count("pk", filter=first), undelivered=Count("pk", filter=undelivered),
+        cannot=Count("pk", filter=cannot),
+    )
+    ordered = rows.select_related("user").order_by("circle", "sent_at", "pk")
+
+    def names(condition: Q, count: int, order=ordered) -> dict:
+        shown = order.filter(condition)[:NAMES_SHOWN] if count else []
+        return {"count": count, "names": [_name(d.user) for d in shown]}
+
+    answered = rows.exclude(response="").select_related("user").order_by("responded_at")
+    return {
+        "alarm": alarm_id,
+        "active": alarm["status"] == Alarm.Status.ACTIVE,
+        "recipients": counts["total"],
+        "delivered": names(delivered, counts["delivered"]),
+        "first_circle": names(first, counts["first"]),
+        "seen": names(seen, counts["seen"]),
+        "undelivered": names(undelivered, counts["undelivered"]),
+        "coming": [
+            {"name": _name(d.user), "response": d.response, "label": d.get_response_display()}
+            for d in answered.filter(response__in=HELPING)
+        ],
+        "cannot": names(cannot, counts["cannot"], answered),
+        "circle": alarm["circle"],
+        "escalated": alarm["escalated_at"] is not None,
+    }
+
+
 def active_for(user: User) -> tuple[list[dict], list[dict]]:
     """The active alarms the user must see as recipient, and those they raised (for (re)connecting
     clients)."""
@@ -87,16 +143,53 @@ def active_for(user: User) -> tuple[list[dict], list[dict]]:
             }
         )
     own = Alarm.objects.filter(raised_by=user, status=Alarm.Status.ACTIVE).values_list("pk", flat=True)
-    return result, [{"alarm": alarm_payload(pk), "responders": responders(pk)} for pk in own]
+    return result, [
+        {"alarm": alarm_payload(pk), "responders": responders(pk), "status": trigger_status(pk)} for pk in own
+    ]
+
+
+# The active alarms of the whole platform, read at most once a second per process: a thousand clients
+# re-syncing every few seconds cost one query per second, plus one per person actually involved.
+INDEX_SECONDS = 1.0
+_index: tuple[float, frozenset[int], int] = (float("-inf"), frozenset(), 0)
+
+
+def involved_users(now: float | None = None) -> tuple[frozenset[int], int]:
+    """Triggers and recipients of the active alarms, and the newest alarm id when this was read
+    (per-process cache of ``INDEX_SECONDS``)."""
+    global _index
+    now = time.monotonic() if now is None else now
+    stamp, users, newest = _index
+    if now - stamp >= INDEX_SECONDS:
+        newest = Alarm.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        active = Alarm.objects.filter(status=Alarm.Status.ACTIVE, pk__lte=newest)
+        users = frozenset(
+            [*Delivery.objects.filter(alarm__in=active).values_list("user_id", flat=True),
+             *active.values_list("raised_by_id", flat=True)]
+        )
+        _index = (now, users, newest)
+    return users, newest
+
+
+def sync_for(user: User, showing=()) -> dict:
+    """The client's periodic re-read: every active alarm it must see and the status of its own (a
+    push lost while the channel layer was away shows here). ``showing``: the alarms the page shows;
+    one newer than the index is read from the database, never hidden by a stale index."""
+    users, newest = involved_users()
+    if user.pk not in users and all(alarm_id <= newest for alarm_id in showing):
+        return {"event": "sync", "alarms": [], "own": []}
+    received, own = active_for(user)
+    return {"event": "sync", "alarms": received, "own": own}
 
 
 def reachable(user: User, workstation: Workstation | None, now: datetime | None = None) -> int:
     """How many recipients of a level-2 alarm from here are online right now (0: warn the user)."""
     now = now or timezone.now()
-    room = workstation.room if workstation else user.workstation_room
-    if room is None:
+    place = current_place(user, workstation=workstation)
+    location = place.location
+    if location is None:
         return 0
-    ids = [r.user_id for r in recipients.initial(room, 2, user)]
+    ids = [r.user_id for r in recipients.initial(place.room, 2, user, location_id=location.pk)]
     return (
         Workstation.objects.filter(is_active=True, last_user_id__in=ids)
         .exclude(offline_q(now))

@@ -7,6 +7,11 @@ call 110.
 Level 3 (weapon, Amok, hostage): security with the police instruction, and every colleague at the
 location gets a silent lockdown message that names the room to avoid.
 
+Colleagues are found where they work now (their current workplace, alarms/workplace.py) and in
+their home room from the staff profile – both, since one more witness is better than one too few.
+When the trigger's room is unknown there are no neighbours: security (at every level) and the team
+leads are told, with the person's name and last known place.
+
 Circle 1 (sent first): neighbours and security. Circle 2: team leads, management, the building
 (level 3). Escalation widens an unanswered alarm to the floor (circle 3), then the whole building
 and security (circle 4). Only staff of the same authority are ever recipients; never the trigger.
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from buergerkontakt.core.models import Role, RoleAssignment, Room, User
+
+from .workplace import occupant_ids
 
 NEIGHBOUR, SECURITY, LEAD, MANAGEMENT, FLOOR, BUILDING = (
     "neighbour",
@@ -62,11 +69,30 @@ def role_holders(role: str, *, authority_id: int, location_id: int, team_ids=())
     )
 
 
-def initial(room: Room, level: int, raised_by: User, *, drill: bool = False) -> list[Recipient]:
+def _in_rooms(authority_id: int, room_ids) -> set[int]:
+    """Staff working in one of the rooms now, or with it as their home room."""
+    room_ids = list(room_ids)
+    home = set(_staff(authority_id).filter(workstation_room_id__in=room_ids).values_list("pk", flat=True))
+    return home | occupant_ids(room_ids, authority_id=authority_id)
+
+
+def _at_location(authority_id: int, location_id: int) -> set[int]:
+    """Staff working at the location now, or with a home room there."""
+    home = _staff(authority_id).filter(workstation_room__floor__location_id=location_id)
+    home = set(home.values_list("pk", flat=True))
+    rooms = Room.objects.filter(floor__location_id=location_id).values_list("pk", flat=True)
+    return home | occupant_ids(rooms, authority_id=authority_id)
+
+
+def initial(
+    room: Room | None, level: int, raised_by: User, *, drill: bool = False, location_id: int | None = None
+) -> list[Recipient]:
     """The recipients when the alarm is raised, circle 1 first. A drill simulates an alarm from
     ``room``: the team leads are those of the staff working there, and the planner (security) is a
-    recipient too, so that the drill measures security's receipt as well."""
-    authority_id, location_id = raised_by.authority_id, room.floor.location_id
+    recipient too, so that the drill measures security's receipt as well. ``room`` None: the place
+    is unknown (``location_id`` is the last known location) – security and the team leads first."""
+    authority_id = raised_by.authority_id
+    location_id = room.floor.location_id if room is not None else location_id
     chosen: dict[int, Recipient] = {}
 
     def add(user_ids, role: str, circle: int) -> None:
@@ -74,14 +100,9 @@ def initial(room: Room, level: int, raised_by: User, *, drill: bool = False) -> 
             if (drill or uid != raised_by.pk) and uid not in chosen:
                 chosen[uid] = Recipient(uid, role, circle)
 
-    add(
-        _staff(authority_id)
-        .filter(workstation_room_id__in=neighbour_rooms(room))
-        .values_list("pk", flat=True),
-        NEIGHBOUR,
-        1,
-    )
-    if level >= 2:
+    if room is not None:
+        add(_in_rooms(authority_id, neighbour_rooms(room)), NEIGHBOUR, 1)
+    if level >= 2 or room is None:
         add(role_holders(Role.SECURITY, authority_id=authority_id, location_id=location_id), SECURITY, 1)
     occupants = User.teams.through.objects.filter(user__workstation_room=room) if drill else None
     team_ids = list(
@@ -96,7 +117,7 @@ def initial(room: Room, level: int, raised_by: User, *, drill: bool = False) -> 
         if team_ids
         else set()
     )
-    add(leads, LEAD, 2)
+    add(leads, LEAD, 2 if room is not None else 1)
     if level >= 2:
         management = set(
             RoleAssignment.objects.filter(
@@ -108,30 +129,27 @@ def initial(room: Room, level: int, raised_by: User, *, drill: bool = False) -> 
         )
         add(management, MANAGEMENT, 2)
     if level >= 3:
-        add(
-            _staff(authority_id)
-            .filter(workstation_room__floor__location_id=location_id)
-            .values_list("pk", flat=True),
-            BUILDING,
-            2,
-        )
+        add(_at_location(authority_id, location_id), BUILDING, 2)
     return sorted(chosen.values(), key=lambda r: (r.circle, r.user_id))
 
 
-def widening(room: Room, raised_by: User, circle: int, already: set[int]) -> list[Recipient]:
-    """Nobody confirmed receipt: the next circle (3 = the floor, 4 = the building and security)."""
-    authority_id, location_id = raised_by.authority_id, room.floor.location_id
+def widening(
+    room: Room | None, raised_by: User, circle: int, already: set[int], *, location_id: int | None = None
+) -> list[Recipient]:
+    """Nobody confirmed receipt: the next circle (3 = the floor, 4 = the building and security).
+    An alarm from an unknown room has no floor: it widens to the building at once."""
+    authority_id = raised_by.authority_id
+    location_id = room.floor.location_id if room is not None else location_id
     if circle == 3:
+        if room is None:
+            return []
         ids = set(
             _staff(authority_id).filter(workstation_room__floor_id=room.floor_id).values_list("pk", flat=True)
         )
+        ids |= occupant_ids(room.floor.rooms.values_list("pk", flat=True), authority_id=authority_id)
         role = FLOOR
     elif circle == 4:
-        ids = set(
-            _staff(authority_id)
-            .filter(workstation_room__floor__location_id=location_id)
-            .values_list("pk", flat=True)
-        )
+        ids = _at_location(authority_id, location_id)
         ids |= role_holders(Role.SECURITY, authority_id=authority_id, location_id=location_id)
         role = BUILDING
     else:

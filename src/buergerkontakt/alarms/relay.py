@@ -59,6 +59,8 @@ def batch(event_text: str, *, users: Iterable[int] = (), security: Iterable[int]
 class Receiver(Protocol):
     async def relay_send(self, text: str) -> None: ...
 
+    async def resync(self) -> None: ...
+
 
 class Relay:
     def __init__(self) -> None:
@@ -106,6 +108,17 @@ class Relay:
                     task.add_done_callback(self.writing.discard)
                 started += 1
         return started
+
+    def resync_all(self) -> int:
+        """After a channel-layer error every connection here re-reads its active alarms from the
+        database (pushes sent meanwhile may never arrive). Returns the number of connections."""
+        loop = asyncio.get_running_loop()
+        receivers = [r for r in self.joined_by if hasattr(r, "resync")]
+        for receiver in receivers:
+            task = loop.create_task(receiver.resync())
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+        return len(receivers)
 
     # --- the listener ---------------------------------------------------------------------------------
     def is_listening_here(self, layer) -> bool:
@@ -157,17 +170,24 @@ class Relay:
             with contextlib.suppress(Exception):
                 await layer.group_discard(GROUP, old)
         refresher = asyncio.get_running_loop().create_task(self._refresh(layer, channel))
+        failed = False
         try:
             while True:
+                if failed:  # the layer answered again: re-read what may have been lost meanwhile
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(layer.group_add(GROUP, channel), SEND_TIMEOUT)
+                        failed = False
+                        self.resync_all()
                 try:
                     message = await layer.receive(channel)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # Redis away: try again, and join again (Redis may have lost it)
                     log.warning("alarm relay: receive failed", exc_info=True)
+                    if not failed:  # from the database, which does not need the layer
+                        self.resync_all()
+                    failed = True
                     await asyncio.sleep(1)
-                    with contextlib.suppress(Exception):
-                        await layer.group_add(GROUP, channel)
                     continue
                 if message.get("type") != MESSAGE_TYPE or message.get("origin") == channel:
                     continue  # not ours, or already written here by ``publish``
@@ -190,12 +210,48 @@ class Relay:
 relay = Relay()
 
 
-async def publish(batches: list[dict]) -> None:
-    """Send one relay message to every server process; one failed send is retried once.
+# A push through a hung Redis must neither block the raise (the trigger's acknowledgement comes from
+# the database commit) nor be dropped silently: each send waits at most SEND_TIMEOUT, failures are
+# logged and retried with growing pauses for RETRY_SECONDS in the background. Clients re-read the
+# active alarms on their own timer as well (``consumers.AlarmConsumer``), so a push that never gets
+# through is only late, not lost.
+SEND_TIMEOUT = 2.0
+RETRY_SECONDS = 30.0
+PAUSES = (0.1, 0.25, 0.5, 1.0, 2.0)
 
-    Pushed from this process's own event loop (an alarm raised over a connection here), the
+
+async def send_with_retries(layer, message: dict, *, give_up_after: float = RETRY_SECONDS) -> bool:
+    """``group_send`` until it succeeds or ``give_up_after`` seconds are over; returns success."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + give_up_after
+    attempt = 0
+    while True:
+        try:
+            await asyncio.wait_for(layer.group_send(GROUP, message), SEND_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # includes the timeout of a hung layer
+            attempt += 1
+            log.warning("alarm relay: group_send failed (attempt %d)", attempt, exc_info=True)
+            pause = PAUSES[min(attempt - 1, len(PAUSES) - 1)]
+            if loop.time() + pause >= deadline:
+                log.error("alarm relay: push not sent after %d attempts; clients re-sync", attempt)
+                return False
+            await asyncio.sleep(pause)
+            continue
+        if attempt:
+            log.warning("alarm relay: push sent after %d failed attempts", attempt)
+        return True
+
+
+async def publish(batches: list[dict]) -> None:
+    """Send one relay message to every server process, retried in the background.
+
+    Pushed from this process's own event loop (an alarm raised over a connection or a page here), the
     connections of this process get it at once, without the round trip through the channel layer;
-    the message carries this listener's mark, so that it is not written twice here."""
+    the message carries this listener's mark, so that it is not written twice here, and the layer
+    send runs as a task of that loop (the caller – a raise waiting for its acknowledgement – never
+    waits for the layer). Without a listener here (the background task worker) it waits, bounded."""
     batches = [b for b in batches if b["users"] or b["security"]]
     if not batches:
         return
@@ -204,8 +260,9 @@ async def publish(batches: list[dict]) -> None:
     if relay.is_listening_here(layer):
         relay.deliver(message)
         message["origin"] = relay.channel
-    try:
-        await layer.group_send(GROUP, message)
-    except Exception:
-        log.warning("alarm relay: group_send failed, retrying once", exc_info=True)
-        await layer.group_send(GROUP, message)
+        task = asyncio.get_running_loop().create_task(send_with_retries(layer, message))
+        relay.writing.add(task)
+        task.add_done_callback(relay.writing.discard)
+        return
+    if not await send_with_retries(layer, message, give_up_after=2 * SEND_TIMEOUT):
+        raise RuntimeError("alarm relay: push not sent")

@@ -18,12 +18,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Role, Room, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.notifications.sms import send_sms
 
-from . import live, recipients
-from .models import Alarm, Delivery, Drill, Level, TimelineEvent, Workstation, hash_token, new_device_token
+from . import escalation, live, recipients, workplace
+from .models import (
+    HELPING,
+    Alarm,
+    Delivery,
+    Drill,
+    Level,
+    TimelineEvent,
+    Workstation,
+    hash_token,
+    new_device_token,
+)
 
 Kind = TimelineEvent.Kind
 
@@ -55,6 +66,9 @@ def register_workstation(user: User, room: Room, name: str) -> tuple[Workstation
         token_hash=hash_token(token),
         registered_by=user,
         last_user=user,
+    )
+    workplace.set_current_workplace(
+        user, workstation=workstation, source=workplace.Workplace.Source.WORKSTATION
     )
     return workstation, token
 
@@ -112,19 +126,6 @@ def is_online(workstation: Workstation, now: datetime | None = None) -> bool:
 
 
 # --- raising ------------------------------------------------------------------------------------------
-def alarm_room(user: User, workstation: Workstation | None) -> Room:
-    room = workstation.room if workstation else user.workstation_room
-    if room is None:
-        raise AlarmError(
-            _(
-                "Ihr Arbeitsplatz ist keinem Raum zugeordnet. Bitte registrieren Sie ihn, damit "
-                "ein Alarm Sie findet."
-            ),
-            409,
-        )
-    return room
-
-
 def raise_alarm(
     user: User,
     *,
@@ -140,13 +141,20 @@ def raise_alarm(
         raise AlarmError(_("Unbekannte Alarmstufe."))
     if not user.authority_id:
         raise AlarmError(_("Nur Mitarbeitende einer Behörde können einen Alarm auslösen."), 403)
-    room = room or alarm_room(user, workstation)
-    chosen = recipients.initial(room, level, user, drill=drill)
+    if room is None:  # where the person works now (alarms/workplace.py); unknown is said, never guessed
+        place = workplace.current_place(user, workstation=workstation)
+        room, location, where = place.room, place.location, place.alarm_text()
+    else:  # a drill simulates an alarm from a chosen room
+        location, where = room.floor.location, workplace.room_label(room)
+    if location is None:
+        raise AlarmError(_("Ihre Behörde hat keinen Standort, an den ein Alarm gehen könnte."), 409)
+    chosen = recipients.initial(room, level, user, drill=drill, location_id=location.pk)
     with transaction.atomic():
         alarm = Alarm.objects.create(
             authority_id=user.authority_id,
-            location_id=room.floor.location_id,
+            location_id=location.pk,
             room=room,
+            place=where[:300],
             workstation=workstation,
             raised_by=user,
             level=level,
@@ -160,76 +168,143 @@ def raise_alarm(
             _event(
                 alarm, Kind.NOBODY, now, detail=_("Für diesen Raum ist niemand als Empfänger eingerichtet.")
             )
-        # The nearest circle is stored and pushed first; a building-wide level 3 (hundreds of rows)
-        # follows in its own transaction, each recipient still stored before it is sent to.
+        # Every circle is stored in this one transaction: nothing (a periodic escalation while the
+        # layer hangs, a crash) can come between the circles. After the commit the nearest circle is
+        # pushed first, then the rest of the building.
         first = [r for r in chosen if r.circle == 1]
-        _store_deliveries(alarm, first, now)
+        rest = [r for r in chosen if r.circle != 1]
+        _store_deliveries(alarm, chosen, now)
         live.fan_out(alarm.pk, first)
-    rest = [r for r in chosen if r.circle != 1]
-    if rest:
-        with transaction.atomic():
-            _store_deliveries(alarm, rest, now)
+        if rest:
             live.fan_out(alarm.pk, rest, console=False)
+        if settings.ALARM_ESCALATION_TIMER:  # this process escalates it; the periodic task is the backstop
+            alarm_id = alarm.pk
+            transaction.on_commit(lambda: escalation.schedule(alarm_id))
     return alarm
 
 
 def _store_deliveries(alarm: Alarm, chosen, now: datetime) -> None:
     """One multi-row insert. A building-wide alarm stores about a thousand rows before it is sent on;
-    ``bulk_create`` spent ~250 ms building model instances for them, this takes a few ms."""
+    ``bulk_create`` spent ~250 ms building model instances for them, this takes a few ms. Idempotent:
+    a person who already has a delivery of this alarm keeps it (``ON CONFLICT DO NOTHING`` on the
+    one-delivery-per-person constraint), so a raise and an escalation can never fail on each other."""
     if not chosen:
         return
     meta, connection = Delivery._meta, connections[Delivery.objects.db]
-    columns = ["alarm", "user", "role", "circle", "sent_at", "response"]
+    columns = ["alarm", "user", "role", "circle", "sent_at", "response", "received_visibility"]
     sent_at = meta.get_field("sent_at").get_db_prep_value(now, connection)
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 – names from the model; values are parameters
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}, {}) DO NOTHING".format(  # noqa: S608 – names from the model
         quote(meta.db_table),
         ", ".join(quote(meta.get_field(name).column) for name in columns),
         ", ".join(["%s"] * len(columns)),
+        quote(meta.get_field("alarm").column),
+        quote(meta.get_field("user").column),
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(alarm.pk, r.user_id, r.role, r.circle, sent_at, "") for r in chosen])
+        cursor.executemany(sql, [(alarm.pk, r.user_id, r.role, r.circle, sent_at, "", "") for r in chosen])
 
 
-# --- recipients' answers ------------------------------------------------------------------------------
-def confirm_receipt(alarm_id: int, user: User, *, now: datetime | None = None) -> Delivery | None:
-    """The recipient's client got the alarm (sent automatically); stores the delivery latency once."""
-    confirm_receipts({(alarm_id, user.pk): _now(now)})
+# --- recipients: delivered, seen, answered -----------------------------------------------------------
+Receipt = tuple[datetime, str]  # moment of arrival, page visibility ("visible", "hidden" or "")
+
+
+def visibility(value) -> str:
+    if value is True or value == Delivery.Visibility.VISIBLE:
+        return Delivery.Visibility.VISIBLE
+    if value is False or value == Delivery.Visibility.HIDDEN:
+        return Delivery.Visibility.HIDDEN
+    return Delivery.Visibility.UNKNOWN
+
+
+def confirm_receipt(
+    alarm_id: int, user: User, *, now: datetime | None = None, visible: bool | None = None
+) -> Delivery | None:
+    """The recipient's client got the alarm (sent automatically, before anything is shown): stores
+    the delivery latency once, with whether the page was visible. Delivered is not answered."""
+    confirm_receipts({(alarm_id, user.pk): (_now(now), visibility(visible))})
     return Delivery.objects.filter(alarm_id=alarm_id, user=user).first()
 
 
-def confirm_receipts(receipts: dict[tuple[int, int], datetime]) -> int:
-    """Many receipts in one transaction: {(alarm id, user id): moment of arrival}. Only the first
-    receipt of each delivery counts. Returns the number stored."""
+def confirm_receipts(receipts: dict[tuple[int, int], Receipt | datetime]) -> list[int]:
+    """Many receipts in one transaction: {(alarm id, user id): (moment of arrival, visibility)}. Only
+    the first receipt of each delivery counts; a receipt on a visible page is also *seen*. Returns the
+    ids of the alarms whose deliveries changed."""
     if not receipts:
-        return 0
-    users_by_alarm: dict[int, list[int]] = {}
-    for alarm_id, user_id in receipts:
-        users_by_alarm.setdefault(alarm_id, []).append(user_id)
+        return []
+    receipts = {k: v if isinstance(v, tuple) else (v, "") for k, v in receipts.items()}
     with transaction.atomic():
-        pairs = Q()  # one condition per alarm (a level-3 alarm brings a thousand receipts at once)
-        for alarm_id, user_ids in users_by_alarm.items():
-            pairs |= Q(alarm_id=alarm_id, user_id__in=user_ids)
-        deliveries = list(Delivery.objects.select_for_update().filter(pairs, received_at__isnull=True))
-        for delivery in deliveries:
-            at = receipts[(delivery.alarm_id, delivery.user_id)]
-            delivery.received_at = at
-            delivery.latency_ms = max(0.0, (at - delivery.sent_at).total_seconds() * 1000)
-        Delivery.objects.bulk_update(deliveries, ["received_at", "latency_ms"])
-        TimelineEvent.objects.bulk_create(
-            [
-                TimelineEvent(alarm_id=d.alarm_id, kind=Kind.RECEIVED, at=d.received_at, user_id=d.user_id,
-                              detail=f"{d.latency_ms:.0f} ms")
-                for d in deliveries
-            ]
+        unreceived = Delivery.objects.select_for_update().filter(_pairs(receipts), received_at__isnull=True)
+        deliveries = list(unreceived.order_by("pk"))
+        events = []
+        for d in deliveries:
+            at, page = receipts[(d.alarm_id, d.user_id)]
+            d.received_at, d.received_visibility = at, visibility(page)
+            d.latency_ms = max(0.0, (at - d.sent_at).total_seconds() * 1000)
+            detail = f"{d.latency_ms:.0f} ms"
+            if d.received_visibility:
+                detail += f" ({d.get_received_visibility_display()})"
+            events.append(TimelineEvent(alarm_id=d.alarm_id, kind=Kind.RECEIVED, at=at, user_id=d.user_id,
+                                        detail=detail))
+            if d.received_visibility == Delivery.Visibility.VISIBLE and d.seen_at is None:
+                d.seen_at = at
+                events.append(TimelineEvent(alarm_id=d.alarm_id, kind=Kind.SEEN, at=at, user_id=d.user_id))
+        Delivery.objects.bulk_update(
+            deliveries, ["received_at", "received_visibility", "latency_ms", "seen_at"]
         )
-    return len(deliveries)
+        TimelineEvent.objects.bulk_create(events)
+        changed = sorted({d.alarm_id for d in deliveries})
+        live.status_changed(changed)
+    return changed
+
+
+def _pairs(keys) -> Q:
+    """One condition per alarm (a level-3 alarm brings a thousand receipts at once)."""
+    users_by_alarm: dict[int, list[int]] = {}
+    for alarm_id, user_id in keys:
+        users_by_alarm.setdefault(alarm_id, []).append(user_id)
+    pairs = Q()
+    for alarm_id, user_ids in users_by_alarm.items():
+        pairs |= Q(alarm_id=alarm_id, user_id__in=user_ids)
+    return pairs
+
+
+def mark_seen(alarm_id: int, user: User, *, now: datetime | None = None) -> Delivery | None:
+    """The alarm was shown on a visible, focused page (or the agent's window was shown)."""
+    mark_seen_many({(alarm_id, user.pk): _now(now)})
+    return Delivery.objects.filter(alarm_id=alarm_id, user=user).first()
+
+
+def mark_seen_many(sightings: dict[tuple[int, int], datetime]) -> list[int]:
+    """{(alarm id, user id): moment}: the first sighting of each delivery counts (a sighting without
+    an earlier receipt is also the receipt). Returns the ids of the alarms whose deliveries changed."""
+    if not sightings:
+        return []
+    with transaction.atomic():
+        unseen = Delivery.objects.select_for_update().filter(_pairs(sightings), seen_at__isnull=True)
+        deliveries = list(unseen.order_by("pk"))
+        for d in deliveries:
+            d.seen_at = sightings[(d.alarm_id, d.user_id)]
+            if d.received_at is None:
+                d.received_at, d.received_visibility = d.seen_at, Delivery.Visibility.VISIBLE
+                d.latency_ms = max(0.0, (d.seen_at - d.sent_at).total_seconds() * 1000)
+        Delivery.objects.bulk_update(
+            deliveries, ["seen_at", "received_at", "received_visibility", "latency_ms"]
+        )
+        TimelineEvent.objects.bulk_create(
+            [TimelineEvent(alarm_id=d.alarm_id, kind=Kind.SEEN, at=d.seen_at, user_id=d.user_id)
+             for d in deliveries]
+        )
+        changed = sorted({d.alarm_id for d in deliveries})
+        live.status_changed(changed)
+    return changed
 
 
 def respond(alarm_id: int, user: User, response: str, *, now: datetime | None = None) -> Delivery:
-    """ "Ich komme" / "Vor Ort" – shown discreetly on the trigger's screen."""
+    """ "Ich komme" / "Vor Ort" / "Kann nicht" – a human answer, shown discreetly on the trigger's
+    screen. Only "Ich komme" and "Vor Ort" stop the escalation."""
     now = _now(now)
-    if response not in (Delivery.Response.COMING, Delivery.Response.ON_SITE):
+    if response not in Delivery.Response.values or not response:
         raise AlarmError(_("Unbekannte Rückmeldung."))
     with transaction.atomic():
         delivery = (
@@ -245,8 +320,10 @@ def respond(alarm_id: int, user: User, response: str, *, now: datetime | None = 
         if delivery.received_at is None:
             delivery.received_at = now
             delivery.latency_ms = max(0.0, (now - delivery.sent_at).total_seconds() * 1000)
+        if delivery.seen_at is None:  # whoever answers has seen it
+            delivery.seen_at = now
         delivery.response, delivery.responded_at = response, now
-        delivery.save(update_fields=["received_at", "latency_ms", "response", "responded_at"])
+        delivery.save(update_fields=["received_at", "latency_ms", "seen_at", "response", "responded_at"])
         _event(delivery.alarm, response, now, user)
         live.responses_changed(delivery.alarm)
     return delivery
@@ -301,19 +378,22 @@ def resolve(alarm: Alarm | int, user: User, *, note: str = "", now: datetime | N
 
 # --- escalation and supervision (background tasks, controllable clock) --------------------------------
 def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
-    """If nobody has confirmed receipt ``ALARM_ESCALATE_SECONDS`` after the last widening, widen the
-    circle (floor, then building and security) and send on the fallback channel. Returns the number
-    of new recipients (0: nothing to do)."""
+    """If no person has answered "Ich komme"/"Vor Ort" ``ALARM_ESCALATE_SECONDS`` after the last
+    widening, widen the circle (floor, then building and security) and send on the fallback channel.
+    A receipt or a sighting is not an answer. Returns the number of new recipients (0: nothing to
+    do). Idempotent: the alarm row is locked and the timing is checked under the lock, so the raising
+    process's timer and the periodic task never widen twice."""
     now = _now(now)
     wait = timedelta(seconds=settings.ALARM_ESCALATE_SECONDS)
     with transaction.atomic():
         pk = alarm.pk if isinstance(alarm, Alarm) else alarm
         current = (
-            Alarm.objects.select_for_update().select_related("room__floor", "raised_by").filter(pk=pk).first()
+            Alarm.objects.select_for_update(of=("self",)).select_related("room__floor", "raised_by")
+            .filter(pk=pk).first()
         )
         if current is None or not current.is_active:
             return 0
-        if current.deliveries.filter(received_at__isnull=False).exists():
+        if current.deliveries.filter(response__in=HELPING).exists():
             return 0
         if now - (current.escalated_at or current.raised_at) < wait:
             return 0
@@ -322,7 +402,9 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
         circle = current.circle
         while not added and circle < 4:
             circle += 1
-            added = recipients.widening(current.room, current.raised_by, circle, already)
+            added = recipients.widening(
+                current.room, current.raised_by, circle, already, location_id=current.location_id
+            )
         first_escalation = current.escalated_at is None
         current.circle, current.escalated_at = circle, now
         if added:
@@ -338,7 +420,7 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
         if first_escalation:
             _fallback(current, now)
         if not added:
-            _event(current, Kind.NOBODY, now, detail=_("Niemand hat den Empfang bestätigt."))
+            _event(current, Kind.NOBODY, now, detail=_("Niemand hat geantwortet „Ich komme“."))
             live.nobody_reached(current)
         current.save(update_fields=["circle", "escalated_at", "fallback_sent_at"])
         return len(added)
@@ -356,23 +438,17 @@ def _fallback(alarm: Alarm, now: datetime) -> None:
         if p
     ]
     text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
-        "ALARM Stufe %(level)s: %(location)s, Raum %(room)s (%(floor)s). Niemand hat den Alarm am PC "
-        "bestätigt."
-    ) % {
-        "level": alarm.level,
-        "location": alarm.location.name,
-        "room": alarm.room.number,
-        "floor": alarm.room.floor.name,
-    }
+        "ALARM Stufe %(level)s: %(place)s. Niemand hat am PC geantwortet, dass er kommt."
+    ) % {"level": alarm.level, "place": alarm.where}
     transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
     alarm.fallback_sent_at = now
     _event(alarm, Kind.FALLBACK, now, detail=_("%(count)s Rufnummern") % {"count": len(phones)})
 
 
 def needs_escalation(alarm_id: int) -> bool:
-    """Still active, nobody has confirmed receipt, and there is a wider circle left."""
+    """Still active, nobody is coming, and there is a wider circle left."""
     alarm = Alarm.objects.filter(pk=alarm_id, status=Alarm.Status.ACTIVE, circle__lt=4).first()
-    return alarm is not None and not alarm.deliveries.filter(received_at__isnull=False).exists()
+    return alarm is not None and not alarm.deliveries.filter(response__in=HELPING).exists()
 
 
 def escalate_due(*, now: datetime | None = None) -> int:
@@ -456,7 +532,7 @@ def start_drill(drill: Drill | int, *, now: datetime | None = None) -> Alarm | N
     with transaction.atomic():
         pk = drill.pk if isinstance(drill, Drill) else drill
         current = (
-            Drill.objects.select_for_update().select_related("created_by", "room__floor__location")
+            for_update(Drill.objects.select_related("created_by", "room__floor__location"))
             .filter(pk=pk, alarm__isnull=True, cancelled_at__isnull=True).first()
         )
         if current is None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("arbeitsplatz/", views.register, name="register"),
     path("sicherheit/", views.console, name="console"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/zeitleiste.csv", views.export, name="export"),
     path("<int:pk>/entwarnung/", views.resolve, name="resolve"),
     path("probealarme/", views.drills, name="drills"),

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
 
-from . import queries, services
+from . import queries, services, workplace
 from .consumers import DEVICE_COOKIE
 from .models import Alarm, Drill, Level, Workstation
 
@@ -125,6 +125,9 @@ def console(request: HttpRequest) -> HttpResponse:
     )
     for w in stations:
         w.online = w.pk not in offline_ids
+    workplaces = list(workplace.workplaces_at(locations))
+    for place in workplaces:
+        place.online = services.is_online(place.workstation, now) if place.workstation else None
     context = {
         "stations": stations,
         "online_count": sum(1 for w in stations if w.online),
@@ -133,6 +136,7 @@ def console(request: HttpRequest) -> HttpResponse:
             :30
         ],
         "now": now,
+        "workplaces": workplaces,
     }
     template = "alarms/_console_body.html" if request.htmx else "alarms/console.html"
     return render(request, template, context)
@@ -160,6 +164,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": queries.response_report(alarm),
         },
     )
+
+
+@staff_required
+@require_GET
+def status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The trigger's live view as JSON (the page's fallback when pushes do not arrive): delivered,
+    seen, answered, not yet delivered – read from the database."""
+    alarm = _visible_alarm(request, pk)
+    response = JsonResponse({"status": queries.trigger_status(alarm.pk),
+                             "responders": queries.responders(alarm.pk)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required

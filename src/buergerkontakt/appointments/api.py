@@ -31,7 +31,7 @@ from buergerkontakt.core.models import Location
 from buergerkontakt.directory.api import ErrorOut, ValidationErrorOut
 from buergerkontakt.directory.models import Service
 
-from . import availability_cache, citizen, engine, links, services
+from . import availability_cache, citizen, engine, holdguard, links, services
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .models import Appointment, Quota, Schedule, ServiceGroup
 
@@ -48,6 +48,7 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLU
 # The one place where booking errors become HTTP statuses (first match wins: subclasses first).
 ERROR_STATUS: tuple[tuple[type[BookingError], int], ...] = (
     (citizen.TooManyRequests, 429),
+    (holdguard.TooManyHolds, 429),
     (citizen.ChallengeFailed, 403),
     (links.LinkInvalid, 403),
     (links.LinkExpired, 410),
@@ -481,7 +482,7 @@ def times(request: HttpRequest, filters: Query[TimesQuery]):
 )
 def challenge(request: HttpRequest, response: HttpResponse):
     _no_store(response)
-    return altcha.new_challenge()
+    return altcha.new_challenge(client=ratelimit.client_ip(request))
 
 
 # --- operations: writes ------------------------------------------------------------------------
@@ -492,12 +493,14 @@ def challenge(request: HttpRequest, response: HttpResponse):
                 "ALTCHA-Lösung und der Anfragegrenze je IP-Adresse. Antwort: Buchungscode und signierter "
                 "Schlüssel für die weiteren Schritte. Derselbe `idempotency_key` liefert dieselbe "
                 "Reservierung. 409 „leider vergeben“, 403 bei fehlgeschlagener Prüfung, 429 bei zu vielen "
-                "Anfragen, 404 bei unbekannter Leistung/unbekanntem Standort, 400/422 bei ungültigen "
+                "Anfragen oder zu vielen offenen Reservierungen je Anschluss, 404 bei unbekannter "
+                "Leistung/unbekanntem Standort, 400/422 bei ungültigen "
                 "Angaben.\n\n"
                 "Holds a free time for a few minutes (online quota), after checking the ALTCHA solution "
                 "and the per-IP limit. Returns the booking code and a signed token for the next steps. "
                 "The same `idempotency_key` returns the same hold. 409 taken, 403 failed challenge, "
-                "429 too many requests, 404 unknown service/location, 400/422 invalid input.",
+                "429 too many requests or too many open holds per client, 404 unknown service/location, "
+                "400/422 invalid input.",
 )
 def hold(request: HttpRequest, payload: HoldIn, response: HttpResponse):
     _no_store(response)
@@ -574,7 +577,8 @@ def get_booking(request: HttpRequest, code: str, filters: Query[TokenQuery], res
     _no_store(response)
     with booking_errors():
         appointment = _appointment(request, code, filters.token)
-    return _booking(appointment)
+    # A client that goes on after the hold: the hold lasts the full hold time (ADR 0015).
+    return _booking(holdguard.extend(appointment))
 
 
 @router.post(

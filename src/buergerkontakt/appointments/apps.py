@@ -11,3 +11,9 @@ class AppointmentsConfig(AppConfig):
         from . import audit, configuration, demo  # noqa: F401  (auditlog registration, demo data step)
 
         configuration.connect()
+
+        from buergerkontakt.directory.queries import set_online_locations_source
+
+        from .services import online_location_ids
+
+        set_online_locations_source(online_location_ids)

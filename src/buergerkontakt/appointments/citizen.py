@@ -12,11 +12,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core import altcha, ratelimit
 
-from . import notifications, services
+from . import holdguard, notifications, services
 from .exceptions import BookingError
 from .models import Appointment, Quota
 
@@ -32,8 +33,9 @@ class ChallengeFailed(BookingError):
 
 def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload: str | None,
          idempotency_key: str | None = None, language: str = "de", now: datetime | None = None,
-         ) -> Appointment:
-    """Hold a time for the citizen (online quota), after the proof of work and the IP limit."""
+         browser: str = "") -> Appointment:
+    """Hold a time for the citizen (online quota), after the proof of work and the IP limit, within
+    the cap of open holds per client; the browser's previous hold ends (``holdguard.py``)."""
     if idempotency_key and Appointment.objects.filter(
             idempotency_key=str(idempotency_key).strip()[:100]).exists():
         # A repeated submit: the challenge was already spent on the first one.
@@ -42,9 +44,17 @@ def hold(services_chosen, location, start: datetime, *, ip: str, altcha_payload:
         raise ChallengeFailed()
     if not ratelimit.allow("booking_ip", ip):
         raise TooManyRequests()
-    appointment = services.hold_slot(services_chosen, location, start, quota=Quota.ONLINE,
-                                     idempotency_key=idempotency_key, now=now,
-                                     key_is_new=bool(idempotency_key))
+    moment = now or timezone.now()
+    holder, holder_browser = holdguard.client_key(ip), holdguard.browser_key(browser)
+    with transaction.atomic():
+        holdguard.check_cap(holder, moment, browser=holder_browser)
+        appointment = services.hold_slot(services_chosen, location, start, quota=Quota.ONLINE,
+                                         idempotency_key=idempotency_key, now=now,
+                                         key_is_new=bool(idempotency_key),
+                                         hold_minutes=holdguard.first_minutes(),
+                                         holder=holder, holder_browser=holder_browser)
+        # Only once the new time is held: a refused hold leaves the previous one in place.
+        holdguard.end_previous(holder_browser, moment, keep=appointment.pk)
     if language and appointment.language != language and language in dict(settings.LANGUAGES):
         Appointment.objects.filter(pk=appointment.pk).update(language=language)
         appointment.language = language
@@ -77,10 +87,11 @@ def confirm_link(appointment: Appointment, *, now: datetime | None = None) -> Ap
 
 
 def reschedule(old: Appointment, new: Appointment, *, now: datetime | None = None) -> Appointment:
-    """Move a booking to the newly held time (signed link of the old one); mails the new booking."""
+    """Move a booking to the newly held time (signed link of the old one); one message tells the
+    citizen it moved (the calendar event is updated, not duplicated)."""
     with transaction.atomic():
         booked = services.reschedule(old, new, now=now)
-        notifications.notify(booked, "booked")
+        notifications.notify(booked, "rescheduled")
     return booked
 
 
@@ -92,3 +103,25 @@ def cancel(appointment: Appointment, *, now: datetime | None = None) -> Appointm
         if was_booked:
             notifications.notify(cancelled, "cancelled")
     return cancelled
+
+
+def contact_matches(appointment: Appointment, contact: str) -> bool:
+    """Whether ``contact`` – an e-mail address or a phone number as the citizen types it – is the
+    booking's own e-mail address or phone number ("Link verloren?"). Compared only with the
+    booking's data: an address case-insensitively, a number after both are normalised to E.164."""
+    contact = (contact or "").strip()
+    if not contact:
+        return False
+    if "@" in contact:
+        return bool(appointment.email) and contact.casefold() == appointment.email.strip().casefold()
+    if not appointment.phone:
+        return False
+    try:
+        given = services.normalise_phone(contact)
+    except BookingError:
+        return False
+    try:
+        own = services.normalise_phone(appointment.phone)
+    except BookingError:
+        own = appointment.phone
+    return bool(given) and given == own

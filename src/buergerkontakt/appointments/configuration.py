@@ -57,8 +57,9 @@ def _flush() -> None:
         until = today + timedelta(days=group.max_days_ahead)
         result = services.materialize_slots(group, location, today, until)
         logger.info("slots materialised", extra={"group": group_id, "location": location_id,
-                                                 "created": result.created, "updated": result.updated,
-                                                 "closed": result.closed})
+                                                 "slots_created": result.created,
+                                                 "slots_updated": result.updated,
+                                                 "slots_closed": result.closed})
 
 
 def materialize_on_commit(pairs: set[tuple[int, int]]) -> None:

@@ -350,6 +350,10 @@ class Appointment(models.Model):
     )
 
     hold_expires_at = models.DateTimeField(_("reserviert bis"), null=True, blank=True)
+    # Who holds an online time, as keyed hashes (never the address itself): the client's address
+    # and the browser's random cookie. Caps the concurrent holds per client (holdguard.py).
+    holder = models.CharField(max_length=32, blank=True, default="", editable=False)
+    holder_browser = models.CharField(max_length=32, blank=True, default="", editable=False)
     capacity_release_at = models.DateTimeField(_("Kapazität frei ab"), null=True, blank=True)
     capacity_released = models.BooleanField(_("Kapazität freigegeben"), default=False)
     idempotency_key = models.CharField(_("Idempotenzschlüssel"), max_length=100, unique=True, null=True,
@@ -368,6 +372,14 @@ class Appointment(models.Model):
     checked_in_at = models.DateTimeField(_("eingecheckt am"), null=True, blank=True)
     created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    # A rescheduled booking is a new row; for the citizen it is one appointment that moves: the old
+    # row points to its successor, and the calendar event keeps the first booking's UID.
+    rescheduled_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to",
+        editable=False, verbose_name=_("verschoben von"))
+    calendar_uid = models.CharField(_("Kalender-UID"), max_length=CODE_LENGTH, blank=True, editable=False,
+                                    help_text=_("Buchungscode des ersten Termins, wenn verschoben."))
+    calendar_sequence = models.PositiveSmallIntegerField(_("Kalender-Version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("Termin")
@@ -385,10 +397,31 @@ class Appointment(models.Model):
                          name="appointment_hold_due"),
             models.Index(fields=["capacity_release_at"], condition=Q(capacity_released=False),
                          name="appointment_release_due"),
+            # holdguard.py: the open holds of one client / one browser.
+            models.Index(fields=["holder", "hold_expires_at"], condition=~Q(holder=""),
+                         name="appointment_holder"),
+            models.Index(fields=["holder_browser", "hold_expires_at"], condition=~Q(holder_browser=""),
+                         name="appointment_holder_browser"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.get_status_display()})"
+
+    @property
+    def calendar_code(self) -> str:
+        """The booking code that names the calendar event (the first booking's, across moves)."""
+        return self.calendar_uid or self.code
+
+    def current(self) -> Appointment:
+        """This appointment, or where it was moved to (following every move)."""
+        appointment, seen = self, {self.pk}
+        while appointment.status == self.Status.CANCELLED:
+            successor = Appointment.objects.filter(rescheduled_from=appointment).first()
+            if successor is None or successor.pk in seen:
+                break
+            appointment = successor
+            seen.add(successor.pk)
+        return appointment
 
     @property
     def service_list(self) -> list[Service]:

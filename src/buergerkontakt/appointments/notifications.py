@@ -3,8 +3,8 @@
 Callers use :func:`notify`; it enqueues :func:`send_appointment_message` once the transaction has
 committed, with only the appointment id and the kind of message as arguments, so no personal data
 sits in the task queue. The task renders the message in the citizen's language and sends it by
-e-mail when an address is known and by SMS (short text) when only a mobile number is, or for
-reminders to both.
+e-mail when an address is known and by SMS (short text) when a mobile number is (both when both
+are known; the e-mail confirmation request goes by e-mail only).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
+from buergerkontakt.core import outbox
 from buergerkontakt.notifications import sms
 
 from . import links
@@ -28,19 +29,26 @@ from .models import Appointment
 
 log = logging.getLogger(__name__)
 
-KINDS = ("confirm_request", "booked", "cancelled", "reminder")
+KINDS = ("confirm_request", "booked", "rescheduled", "cancelled", "reminder")
+WITH_CALENDAR = ("booked", "rescheduled", "cancelled", "reminder")
 
 
 def ics_for(appointment: Appointment) -> bytes:
-    """An iCalendar file with the appointment (UTC times, stable UID, the manage link)."""
+    """An iCalendar file with the appointment (UTC times, the manage link).
+
+    The UID stays the same when the appointment is moved (the first booking's code) and SEQUENCE
+    counts the versions, so calendars update the event; a cancellation is METHOD:CANCEL of the
+    same event with the next SEQUENCE."""
     location = appointment.location
     services = ", ".join(service.name for service in appointment.service_list)
     calendar = Calendar()
     calendar.add("prodid", "-//Buergerkontakt//Terminvergabe//DE")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if appointment.status == Appointment.Status.CANCELLED else "PUBLISH")
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
-    event.add("uid", f"{appointment.code}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("uid", f"{appointment.calendar_code}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("sequence", appointment.calendar_sequence + (1 if cancelled else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
@@ -55,7 +63,9 @@ def ics_for(appointment: Appointment) -> bytes:
 
 
 def _context(appointment: Appointment) -> dict:
+    previous = appointment.rescheduled_from
     return {
+        "previous_start": timezone.localtime(previous.start) if previous else None,
         "appointment": appointment,
         "services": appointment.service_list,
         "location": appointment.location,
@@ -76,6 +86,7 @@ def _context(appointment: Appointment) -> dict:
 SUBJECTS = {
     "confirm_request": lambda: _("Bitte bestätigen Sie Ihren Termin"),
     "booked": lambda: _("Ihr Termin ist gebucht"),
+    "rescheduled": lambda: _("Ihr Termin wurde verschoben"),
     "cancelled": lambda: _("Ihr Termin wurde storniert"),
     "reminder": lambda: _("Erinnerung an Ihren Termin"),
 }
@@ -92,27 +103,27 @@ def render(appointment: Appointment, kind: str, channel: str = "mail") -> tuple[
 
 def send_now(appointment: Appointment, kind: str) -> None:
     """Send the message at once (the task calls this)."""
-    sent = False
     if appointment.email:
         subject, body = render(appointment, kind)
         message = EmailMessage(subject=subject, body=body, to=[appointment.email])
-        if kind in ("booked", "cancelled", "reminder"):
+        if kind in WITH_CALENDAR:
             with translation.override(appointment.language or settings.LANGUAGE_CODE):
                 message.attach(f"termin-{appointment.code}.ics", ics_for(appointment), "text/calendar")
         message.send()
-        sent = True
-    if appointment.phone and (not sent or kind == "reminder") and kind != "confirm_request":
+    # The form promises a confirmation and reminder by SMS for a mobile number, e-mail or not.
+    if appointment.phone and kind != "confirm_request":
         _subject, text = render(appointment, kind, channel="sms")
         sms.send_sms(appointment.phone, text)
 
 
-@task
-def send_appointment_message(appointment_id: int, kind: str) -> None:
+@task(takes_context=True)
+def send_appointment_message(context, appointment_id: int, kind: str) -> None:
     appointment = Appointment.objects.select_related("location", "group").filter(pk=appointment_id).first()
     if appointment is None:
         log.warning("Nachricht %s: Termin %s existiert nicht mehr", kind, appointment_id)
         return
-    send_now(appointment, kind)
+    # Once per task run: a run repeated after its worker was killed sends nothing twice.
+    outbox.send_once(f"appointment-message:{context.task_result.id}", lambda: send_now(appointment, kind))
 
 
 def notify(appointment: Appointment, kind: str) -> None:

@@ -8,7 +8,7 @@
 * :func:`expire_unreconfirmed`: with ``group.reconfirm_required``, appointments whose reminder went
   out but that are not reconfirmed ``reconfirm_hours_before`` hours before they start are cancelled
   (the citizen is told) and their capacity is offered to the waitlist at once, without the anti-bot
-  delay (``waitlist.services.offer_freed``).
+  delay (``events.capacity_freed_at_once``, answered by the waitlist).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import notifications, services
+from . import events, notifications, services
 from .exceptions import BookingError
 from .models import Appointment, ServiceGroup
 
@@ -81,8 +81,6 @@ def reconfirm(appointment: Appointment | int, now: datetime | None = None) -> Ap
 
 def expire_unreconfirmed(now: datetime | None = None) -> int:
     """Cancel the appointments not reconfirmed in time and offer them to the waitlist at once."""
-    from buergerkontakt.waitlist import services as waitlist
-
     now = _now(now)
     cancelled = 0
     for group in ServiceGroup.objects.filter(reconfirm_required=True):
@@ -103,7 +101,7 @@ def expire_unreconfirmed(now: datetime | None = None) -> int:
                 except BookingError:
                     continue
                 notifications.notify(current, "cancelled")
-                waitlist.offer_freed(pk, now=now, release_now=True)
+                events.capacity_freed_at_once.send(Appointment, appointment_id=pk, now=now)
                 cancelled += 1
     return cancelled
 

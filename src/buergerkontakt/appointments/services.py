@@ -839,7 +839,7 @@ def _same_request(existing: Appointment, location_id: int, start: datetime, quot
 def hold_slot(services: Iterable[Service | int], location: Location | int, start: datetime, *,
               quota: str = Quota.ONLINE, idempotency_key: str | None = None, booked_by=None,
               hold_minutes: int | None = None, now: datetime | None = None,
-              key_is_new: bool = False) -> Appointment:
+              key_is_new: bool = False, holder: str = "", holder_browser: str = "") -> Appointment:
     """Reserve the units from ``start`` for the chosen services; returns the HELD appointment.
 
     The hold lasts the group's ``hold_minutes`` unless ``hold_minutes`` is given (a waitlist offer
@@ -849,6 +849,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
     taken and :class:`BookingError` for bad input; nothing is written in either case.
     ``key_is_new``: the caller has just found no appointment with this key (one query less; a
     request with the same key that races past is still caught by the unique constraint).
+    ``holder`` / ``holder_browser``: keyed hashes of the citizen's address and browser
+    (``holdguard.py``).
     """
     now = _now(now)
     _check_quota(quota)
@@ -865,7 +867,7 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
         with transaction.atomic():
             return _hold(services, location_id, start, quota=quota, idempotency_key=idempotency_key,
                          booked_by=booked_by, hold_minutes=hold_minutes, now=now,
-                         key_is_new=key_is_new)
+                         key_is_new=key_is_new, holder=holder, holder_browser=holder_browser)
     except IntegrityError as exc:
         # A concurrent request with the same idempotency key won, or a check constraint fired.
         if idempotency_key:
@@ -876,7 +878,8 @@ def hold_slot(services: Iterable[Service | int], location: Location | int, start
 
 
 def _hold(services, location_id: int, start: datetime, *, quota: str, idempotency_key: str | None,
-          booked_by, hold_minutes: int | None, now: datetime, key_is_new: bool = False) -> Appointment:
+          booked_by, hold_minutes: int | None, now: datetime, key_is_new: bool = False,
+          holder: str = "", holder_browser: str = "") -> Appointment:
     if idempotency_key and not key_is_new:
         existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -939,7 +942,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
     appointment = Appointment.objects.create(
         status=Status.HELD, group=group, location_id=location_id, start=start, end=units[-1][2],
         quota=quota, hold_expires_at=now + timedelta(minutes=hold_minutes or group.hold_minutes),
-        idempotency_key=idempotency_key, booked_by=booked_by,
+        idempotency_key=idempotency_key, booked_by=booked_by, holder=holder, holder_browser=holder_browser,
     )
     AppointmentService.objects.bulk_create(
         AppointmentService(appointment=appointment, service=service, position=position)
@@ -1093,7 +1096,9 @@ def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "
             current.status = Status.CONFIRMED
             current.confirmed_at = now
             current.hold_expires_at = None
-        current.save(update_fields=[*details, "status", "hold_expires_at", "confirmed_at", "updated_at"])
+            current.holder = current.holder_browser = ""  # only needed while the hold is open
+        current.save(update_fields=[*details, "status", "hold_expires_at", "confirmed_at", "holder",
+                                    "holder_browser", "updated_at"])
     return current
 
 
@@ -1112,6 +1117,7 @@ def confirm_pending(appointment: Appointment | int, *, now: datetime | None = No
         current.status = Status.CONFIRMED
         current.confirmed_at = now
         current.hold_expires_at = None
+        current.holder = current.holder_browser = ""  # only needed while the hold is open
         current.save()
     return current
 
@@ -1217,4 +1223,13 @@ def reschedule(old: Appointment | int, new: Appointment | int, *, now: datetime 
         booked = confirm_booking(held, now=now, email_verified=True, **details)
         Appointment.objects.filter(pk=booked.pk).update(language=current.language, staff=current.staff)
         booked.language, booked.staff = current.language, current.staff
+        link_move(current, booked)
     return booked
+
+
+def link_move(old: Appointment, new: Appointment) -> None:
+    """``new`` replaces ``old`` for the citizen: same calendar event (UID), next version (SEQUENCE)."""
+    new.rescheduled_from = old
+    new.calendar_uid = old.calendar_code
+    new.calendar_sequence = old.calendar_sequence + 1
+    new.save(update_fields=["rescheduled_from", "calendar_uid", "calendar_sequence", "updated_at"])

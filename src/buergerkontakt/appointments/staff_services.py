@@ -32,6 +32,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location, Role, Team, User
 from buergerkontakt.core.permissions import (
     assignments,
@@ -313,7 +314,7 @@ def assignable_staff(user, appointment: Appointment) -> QuerySet[User]:
 def assign_staff(appointment: Appointment, staff: User | None, *, by: User) -> Appointment:
     """Set (or clear, ``staff=None``) the staff member who serves the appointment."""
     with transaction.atomic():
-        current = Appointment.objects.select_for_update().select_related("location").get(pk=appointment.pk)
+        current = for_update(Appointment.objects.select_related("location")).get(pk=appointment.pk)
         if not can_see(by, current, ASSIGN_ROLES):
             raise BookingError(_("Sie dürfen diesen Termin nicht zuweisen."))
         if current.status in (Status.CANCELLED, Status.EXPIRED):
@@ -393,12 +394,27 @@ def reschedule(appointment: Appointment, start: datetime, *, by: User, idempoten
         new = _confirm_for_caller(new, details, now)
         new.staff_id, new.language = old.staff_id, old.language
         new.save(update_fields=["staff", "language", "updated_at"])
+        services.link_move(old, new)
         if old.email or old.phone:
-            notifications.notify(old, "cancelled")
-            notifications.notify(new, "booked")
+            notifications.notify(new, "rescheduled")
     return new
 
 
 def cancel_on_behalf(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
     """Cancel for the citizen; they get the cancellation message (``citizen.cancel``)."""
     return citizen.cancel(appointment, now=now)
+
+
+def hand_over_appointments(person: User, to: User | None, *, now: datetime | None = None) -> int:
+    """A person left: their upcoming appointments go to ``to`` (their deputy) or back to the team
+    (no one assigned: the team sees them through its services). A system step, no permission check;
+    returns how many appointments changed hands."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        upcoming = list(Appointment.objects.select_for_update(of=("self",)).filter(
+            staff=person, start__gte=moment,
+            status__in=(Status.HELD, Status.PENDING_CONFIRMATION, Status.CONFIRMED)).order_by("pk"))
+        for appointment in upcoming:
+            appointment.staff = to
+            appointment.save(update_fields=["staff", "updated_at"])
+    return len(upcoming)

@@ -1,19 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from . import views
 
-
-class CodeConverter:
-    regex = "[2-9A-HJ-NP-Za-hj-np-z]{8}"
-
-    def to_python(self, value: str) -> str:
-        return value.upper()
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(CodeConverter, "code")
+# <code:…> is the public 8-character code (core/links.py, registered in core/apps.py).
 
 app_name = "appointments"
 

@@ -26,7 +26,7 @@ from buergerkontakt.core import altcha, ratelimit
 from buergerkontakt.core.models import Location
 from buergerkontakt.core.qr import qr_svg
 
-from . import citizen, links, notifications, services
+from . import citizen, holdguard, kept_details, links, notifications, services
 from .exceptions import BookingError, HoldExpired, SlotUnavailable
 from .forms import DetailsForm, LookupForm
 from .models import Appointment
@@ -37,7 +37,7 @@ ANYWHERE = "alle"
 
 
 def _status_for(error: BookingError) -> int:
-    if isinstance(error, citizen.TooManyRequests):
+    if isinstance(error, (citizen.TooManyRequests, holdguard.TooManyHolds)):
         return 429
     if isinstance(error, citizen.ChallengeFailed):
         return 403
@@ -90,25 +90,43 @@ def _replacing(request: HttpRequest) -> tuple[Appointment | None, dict]:
 
 
 # --- step 1: services ------------------------------------------------------------------------------
-def choose_services(request: HttpRequest) -> HttpResponse:
-    """All bookable services, grouped by service group (only services of one group combine)."""
+def choose_services(request: HttpRequest, error: BookingError | None = None) -> HttpResponse:
+    """All bookable services, grouped by service group (only services of one group combine).
+
+    With ``error`` the question is asked again (what was ticked stays ticked), never a dead end."""
     groups: dict[str, list] = {}
     for service in services.bookable_services().prefetch_related("service_groups"):
         groups.setdefault(service.service_groups.all()[0].name, []).append(service)
-    return render(request, "appointments/start.html", {"groups": sorted(groups.items()),
-                                                       "preselected": request.GET.getlist("service")})
+    data = request.POST if request.method == "POST" else request.GET
+    ordered = sorted(groups.items())
+    first = ordered[0][1][0].slug if ordered else ""
+    return render(request, "appointments/start.html", {
+        "groups": ordered, "preselected": data.getlist("service"), "error": error, "first_slug": first,
+    }, status=_status_for(error) if error else 200)
 
 
 # --- step 2: where and which day -----------------------------------------------------------------------
 def choose_day(request: HttpRequest) -> HttpResponse:
     try:
-        chosen = services.resolve_services(request.GET.getlist("service"))
-        offered = services.locations_for(chosen)
-        location = _location(request.GET.get("location"), offered)
-        start = _parse_day(request.GET.get("from")) or timezone.localdate()
         old, carry = _replacing(request)
     except BookingError as error:
         return _problem(request, error, back=reverse("appointments:start"))
+    try:
+        chosen = services.resolve_services(request.GET.getlist("service"))
+        offered = services.locations_for(chosen)
+    except BookingError as error:
+        return choose_services(request, error)
+    try:
+        location = _location(request.GET.get("location"), offered)
+        start = _parse_day(request.GET.get("from")) or timezone.localdate()
+    except BookingError as error:
+        return _day_page(request, chosen, offered, None, timezone.localdate(), old, carry, error=error)
+    return _day_page(request, chosen, offered, location, start, old, carry)
+
+
+def _day_page(request: HttpRequest, chosen, offered, location, start: date, old, carry, *,
+              error: BookingError | None = None) -> HttpResponse:
+    """The place and day question (again, with ``error``, when a later step cannot use the choice)."""
     start = max(start, timezone.localdate())
     group = services.group_for(chosen, location)
     first, last = services.bookable_range(group)
@@ -137,28 +155,37 @@ def choose_day(request: HttpRequest) -> HttpResponse:
         "first": first, "last": last, "start": start, "end": start + timedelta(days=DAYS_PER_PAGE - 1),
         "later": later, "earlier": earlier, "carry": carry, "replacing": old, "anywhere": ANYWHERE,
         "waitlist_query": _service_query(chosen, location=location.slug if location else None),
+        "error": error,
     }
-    return render(request, "appointments/day.html", context)
+    return render(request, "appointments/day.html", context, status=_status_for(error) if error else 200)
 
 
 # --- step 3: the time, held on submit ------------------------------------------------------------------
 @never_cache
 @require_http_methods(["GET", "POST"])
+@holdguard.with_browser_id
 def choose_time(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     try:
+        old, carry = _replacing(request)
+    except BookingError as error:
+        return _problem(request, error, back=reverse("appointments:start"))
+    try:
         chosen = services.resolve_services(data.getlist("service"))
         offered = services.locations_for(chosen)
+    except BookingError as error:
+        return choose_services(request, error)
+    location = None
+    try:
         location = _location(data.get("location"), offered)
         if location is None:
             raise BookingError(_("Bitte wählen Sie einen Standort."))
         day = _parse_day(data.get("day"))
         if day is None:
             raise BookingError(_("Bitte wählen Sie einen Tag."))
-        old, carry = _replacing(request)
         services.check_day(chosen, location, day)
-    except BookingError as error:
-        return _problem(request, error, back=reverse("appointments:start"))
+    except BookingError as error:  # e.g. a stale day link: ask for the day again
+        return _day_page(request, chosen, offered, location, timezone.localdate(), old, carry, error=error)
 
     error = None
     status = 200
@@ -174,7 +201,7 @@ def choose_time(request: HttpRequest) -> HttpResponse:
                 held = citizen.hold(chosen, location, start, ip=ratelimit.client_ip(request),
                                     altcha_payload=request.POST.get("altcha"),
                                     idempotency_key=request.POST.get("request_id"),
-                                    language=translation.get_language() or "de")
+                                    language=translation.get_language() or "de", browser=request.bk_browser)
             except BookingError as exc:
                 error, status = exc, _status_for(exc)
             else:
@@ -197,7 +224,7 @@ def choose_time(request: HttpRequest) -> HttpResponse:
 @never_cache
 def challenge(request: HttpRequest) -> JsonResponse:
     """A fresh proof-of-work challenge for the widget."""
-    return JsonResponse(altcha.new_challenge())
+    return JsonResponse(altcha.new_challenge(client=ratelimit.client_ip(request)))
 
 
 # --- step 4: details ---------------------------------------------------------------------------------
@@ -218,8 +245,12 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
             return _problem(request, error)
     if appointment.status != Status.HELD:
         return redirect(manage_url)
+    appointment = holdguard.extend(appointment)  # a person at the form: the full hold time
     expired = appointment.hold_expires_at <= timezone.now()
-    form = DetailsForm(request.POST or None) if old is None else None
+    form = None
+    if old is None:
+        form = DetailsForm(request.POST) if request.method == "POST" else DetailsForm(
+            initial=kept_details.recall(request))
     error = None
     if request.method == "POST" and not expired:
         try:
@@ -228,11 +259,13 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect(links.url(booked, absolute=False) + "&verschoben=1")
             if form.is_valid():
                 citizen.complete(appointment, **form.cleaned_data)
+                kept_details.forget(request)
                 return redirect(manage_url + "&neu=1")
         except BookingError as exc:
             error = exc
             expired = isinstance(exc, HoldExpired)
-    context = {"appointment": appointment, "form": form, "error": error, "expired": expired,
+    kept = expired and form is not None and request.method == "POST" and kept_details.keep(request, form)
+    context = {"appointment": appointment, "form": form, "error": error, "expired": expired, "kept": kept,
                "replacing": old, "services": appointment.service_list,
                "again_query": _service_query(appointment.service_list, location=appointment.location.slug,
                                              day=timezone.localtime(appointment.start).date().isoformat())}
@@ -242,6 +275,18 @@ def details(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- after booking: manage, confirm, reconfirm, calendar file ----------------------------------------
+def _reservation_ended(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """The link of a hold that is not (or no longer) a booking: back to the time choice of that day."""
+    if appointment.status == Status.HELD and appointment.hold_expires_at > timezone.now():
+        return redirect(reverse("appointments:details", kwargs={"code": appointment.code})
+                        + "?" + urlencode({"t": links.make_token(appointment)}))
+    return render(request, "appointments/details.html", {
+        "appointment": appointment, "expired": True, "kept": bool(kept_details.recall(request)),
+        "again_query": _service_query(appointment.service_list, location=appointment.location.slug,
+                                      day=timezone.localtime(appointment.start).date().isoformat())},
+        status=410)
+
+
 def _from_link(request: HttpRequest, code: str, purpose: str = "manage") -> Appointment:
     return links.check_token(code, request.GET.get("t") or request.POST.get("t", ""), purpose)
 
@@ -254,6 +299,10 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
         appointment = _from_link(request, code)
     except BookingError as error:
         return _problem(request, error, back=reverse("appointments:lookup"))
+    if (moved_to := appointment.current()) != appointment:  # an old link after a move
+        return redirect(links.url(moved_to, absolute=False))
+    if appointment.status in (Status.HELD, Status.EXPIRED):  # a reservation, never a booking
+        return _reservation_ended(request, appointment)
     error = None
     asked = request.method == "GET" and request.GET.get("absagen") == "1"
     if request.method == "POST" and request.POST.get("action") == "cancel":
@@ -316,7 +365,7 @@ def reconfirm(request: HttpRequest, code: str) -> HttpResponse:
 
 def ics(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        appointment = _from_link(request, code)
+        appointment = _from_link(request, code).current()
     except BookingError as error:
         return _problem(request, error)
     response = HttpResponse(notifications.ics_for(appointment), content_type="text/calendar; charset=utf-8")
@@ -338,19 +387,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             status = 429
         elif form.is_valid():
             code = form.cleaned_data["code"].strip().upper().replace(" ", "")
-            contact = form.cleaned_data["contact"].strip().lower()
             match = Appointment.objects.filter(code=code, status=Status.CONFIRMED,
                                                start__gt=timezone.now()).first()
-            if match is not None and contact in {match.email, match.phone, _phone_or_blank(contact)}:
+            if match is not None and citizen.contact_matches(match, form.cleaned_data["contact"]):
                 notifications.notify(match, "booked")
             sent = True
         else:
             status = 400
     return render(request, "appointments/lookup.html", {"form": form, "sent": sent}, status=status)
-
-
-def _phone_or_blank(raw: str) -> str:
-    try:
-        return services.normalise_phone(raw)
-    except BookingError:
-        return ""

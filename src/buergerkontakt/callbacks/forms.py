@@ -103,7 +103,8 @@ class AgentForm(CallerFields):
 
         self.fields["service"].queryset = services_of(authority)
         self.fields["team"].queryset = teams_of(authority)
-        self.fields["name"].widget.attrs["autofocus"] = True
+        if not self.is_bound:  # after errors the first invalid field gets the focus (form-errors.js)
+            self.fields["name"].widget.attrs["autofocus"] = True
         self.fields["urgency"].help_text = " · ".join(
             f"{label}: {URGENCY_HELP[value]}" for value, label in Urgency.choices)
 

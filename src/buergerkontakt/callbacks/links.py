@@ -1,22 +1,24 @@
 """The citizen's signed status link: ``/rueckruf/<number>/?t=<token>``.
 
-The token is Django's timestamp signature over the ticket number (HMAC with SECRET_KEY and a salt
-of its own): a changed number or token is refused, and the link stops working
-``CALLBACK_STATUS_LINK_DAYS`` days after it was made. It is short enough for an SMS.
+The scheme is ``core/links.py``'s, over the ticket number: a changed number or token is refused, and
+the link stops working ``CALLBACK_STATUS_LINK_DAYS`` days after it was made. It is short enough for
+an SMS.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
-from django.core import signing
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from buergerkontakt.core.links import LinkScheme, Purpose
 
 from .exceptions import CallbackError
 from .models import Ticket
 
 SALT = "buergerkontakt.callbacks.status"
-MAX_TOKEN_LENGTH = 80
 
 
 class LinkInvalid(CallbackError):
@@ -28,35 +30,26 @@ class LinkExpired(CallbackError):
     default_message = _("Dieser Link ist abgelaufen. Bitte rufen Sie uns mit Ihrer Ticketnummer an.")
 
 
-def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=SALT)
+def _find(number: str) -> Ticket | None:
+    return Ticket.objects.select_related("team", "team__location").filter(number=number).first()
+
+
+SCHEME = LinkScheme(
+    SALT,
+    {"status": Purpose(lambda _ticket: timezone.now() + timedelta(days=settings.CALLBACK_STATUS_LINK_DAYS),
+                       "callbacks:status", _find)},
+    code_of=lambda ticket: ticket.number, invalid=LinkInvalid, expired=LinkExpired, url_kwarg="number",
+)
 
 
 def make_token(ticket: Ticket) -> str:
-    """``<timestamp>:<signature>`` of the ticket number."""
-    return _signer().sign(ticket.number)[len(ticket.number) + 1:]
+    return SCHEME.make_token(ticket, "status")
 
 
 def check_token(number: str, token: str) -> Ticket:
     """The ticket of a status link; :class:`LinkInvalid` or :class:`LinkExpired` otherwise."""
-    number = (number or "").strip().upper()
-    token = (token or "").strip()
-    if not token or len(token) > MAX_TOKEN_LENGTH or len(number) > 20 or token.count(":") != 1:
-        raise LinkInvalid()
-    max_age = settings.CALLBACK_STATUS_LINK_DAYS * 86400
-    try:
-        _signer().unsign(f"{number}:{token}", max_age=max_age)
-    except signing.SignatureExpired:
-        raise LinkExpired() from None
-    except signing.BadSignature:
-        raise LinkInvalid() from None
-    ticket = Ticket.objects.select_related("team", "team__location").filter(number=number).first()
-    if ticket is None:
-        raise LinkInvalid()
-    return ticket
+    return SCHEME.check_token(number, token, "status")
 
 
 def url(ticket: Ticket, *, absolute: bool = True) -> str:
-    path = reverse("callbacks:status", kwargs={"number": ticket.number})
-    full = f"{path}?t={make_token(ticket)}"
-    return settings.SITE_URL + full if absolute else full
+    return SCHEME.url(ticket, "status", absolute=absolute)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buergerkontakt.core.calendar import BusinessCalendar
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Team, User
 from buergerkontakt.directory import hours
 from buergerkontakt.directory.models import HoursKind, Service
@@ -222,7 +223,7 @@ def log_first_contact(authority: Authority, *, agent: User | None, service: Serv
 
 # --- working a ticket ----------------------------------------------------------------------------
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("team", "authority").get(pk=ticket.pk)
+    return for_update(Ticket.objects.select_related("team", "authority")).get(pk=ticket.pk)
 
 
 def _close(ticket: Ticket, status: str, at: datetime) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import apikeys
+from . import apikeys, roles
 from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
-from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, Room, Team, User
+from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, RoleRequest, Room, Team, User
 
 # Filter choices only from the (scoped) change list, never other authorities' objects.
 Only = admin.RelatedOnlyFieldListFilter
@@ -142,12 +143,34 @@ class TeamAdmin(ScopedMixin, admin.ModelAdmin):
 
 # --- Role assignments -------------------------------------------------------------------------
 class RoleAssignmentForm(forms.ModelForm):
+    """Scope checks, and no escalation: nobody assigns himself a role, and the register/DPO roles
+    are granted only through a role request (four eyes) – except by the operator (superuser)."""
+
+    actor = None  # the signed-in user; set by the admin classes below
+
     class Meta:
         model = RoleAssignment
         fields = ("user", "role", "authority", "location", "team")
 
+    def _check_escalation(self, role, user_id) -> None:
+        actor = self.actor
+        if actor is None or actor.is_superuser or not self.has_changed():
+            return
+        if user_id is not None and user_id == actor.pk:
+            roles.refuse(actor, "Rolle für sich selbst", target_id=user_id, role=role or "")
+            raise forms.ValidationError(_("Rollen können Sie nicht sich selbst zuweisen."))
+        was = self.initial.get("role") if self.instance.pk else None
+        if role in roles.SENSITIVE_ROLES or was in roles.SENSITIVE_ROLES:
+            roles.refuse(actor, "Register-/Datenschutzrolle ohne Rollenantrag", target_id=user_id,
+                         role=role or was or "")
+            raise forms.ValidationError(_(
+                "Die Rollen Zentrale Stelle und Datenschutz werden nur über einen Rollenantrag "
+                "vergeben, den der Datenschutz der Behörde freigibt."))
+
     def clean(self):
         cleaned = super().clean()
+        user = cleaned.get("user") if "user" in self.fields else None
+        self._check_escalation(cleaned.get("role"), user.pk if user else self.instance.user_id)
         role, authority = cleaned.get("role"), cleaned.get("authority")
         location, team = cleaned.get("location"), cleaned.get("team")
         if role and role != Role.PROFESSIONAL and authority is None:
@@ -168,6 +191,11 @@ class RoleAssignmentInline(ScopedMixin, admin.TabularInline):
     extra = 0
     fields = ("role", "authority", "location", "team")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("ActorRoleAssignmentForm", (formset.form,), {"actor": request.user})
+        return formset
+
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(ScopedMixin, admin.ModelAdmin):
@@ -178,6 +206,94 @@ class RoleAssignmentAdmin(ScopedMixin, admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name")
     list_select_related = ("user", "authority", "location", "team")
     autocomplete_fields = ("user",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type("ActorRoleAssignmentForm", (form,), {"actor": request.user})
+
+
+class RoleRequestForm(forms.ModelForm):
+    actor = None
+
+    class Meta:
+        model = RoleRequest
+        fields = ("user", "role", "authority")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "role" in self.fields:
+            self.fields["role"].choices = [
+                (value, label) for value, label in Role.choices if value in roles.SENSITIVE_ROLES
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        user, role, authority = cleaned.get("user"), cleaned.get("role"), cleaned.get("authority")
+        if user and role and authority and self.actor is not None:
+            try:
+                roles.check_request(self.actor, user, role, authority)
+            except roles.RoleError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return cleaned
+
+
+@admin.register(RoleRequest)
+class RoleRequestAdmin(ScopedMixin, admin.ModelAdmin):
+    """Register/DPO roles with four eyes: administrators request, the DPO of the authority decides."""
+
+    authority_path = "authority"
+    form = RoleRequestForm
+    list_display = ("user", "role", "authority", "status", "requested_by", "requested_at", "decided_by",
+                    "decided_at")
+    list_filter = ("status", "role")
+    list_select_related = ("user", "authority", "requested_by", "decided_by")
+    actions = ["approve_requests", "reject_requests"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type("ActorRoleRequestForm", (form,), {"actor": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided by the actions only
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_decide_permission(self, request):
+        # offered to administrators too, so that their attempts are refused *and logged* by
+        # roles.decide (only the DPO of the authority or the operator may decide)
+        return request.user.is_superuser or bool({Role.DPO, Role.ADMIN} & _roles_of(request.user))
+
+    def save_model(self, request, obj, form, change):
+        created = roles.request_role(request.user, obj.user, obj.role, obj.authority)
+        obj.pk = created.pk
+
+    def _decide(self, request, queryset, approve: bool):
+        done = 0
+        for item in queryset:
+            try:
+                roles.decide(request.user, item, approve=approve)
+            except roles.RoleError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)s Anträge entschieden.") % {"count": done},
+                              messages.SUCCESS)
+
+    @admin.action(description=_("Ausgewählte Rollenanträge freigeben"), permissions=["decide"])
+    def approve_requests(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Ausgewählte Rollenanträge ablehnen"), permissions=["decide"])
+    def reject_requests(self, request, queryset):
+        self._decide(request, queryset, False)
+
+
+def _roles_of(user) -> set[str]:
+    from .permissions import roles_of
+
+    return roles_of(user)
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -216,10 +332,30 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
                                 "Anmeldung)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
         users = list(queryset)
+        if not request.user.is_superuser:
+            protected = [u for u in users if roles.holds_sensitive_role(u)]
+            for user in protected:
+                roles.refuse(request.user, "Zwei-Faktor-Rücksetzung einer Register-/Datenschutzrolle",
+                             target_id=user.pk)
+            if protected:
+                self.message_user(request, _(
+                    "Die Zwei-Faktor-Anmeldung von Personen der Zentralen Stelle oder des Datenschutzes "
+                    "setzt nur der Betrieb zurück (%(count)s Konten übersprungen).")
+                    % {"count": len(protected)}, messages.ERROR)
+            users = [u for u in users if u not in protected]
         TOTPDevice.objects.filter(user__in=users).delete()
         StaticDevice.objects.filter(user__in=users).delete()
         self.message_user(request, _("Die Zwei-Faktor-Anmeldung wurde für %(count)s Konten zurückgesetzt.")
                           % {"count": len(users)}, messages.SUCCESS)
+
+    def user_change_password(self, request, id, form_url=""):
+        target = self.get_object(request, id)
+        if target is not None and not request.user.is_superuser and target.pk != request.user.pk \
+                and roles.holds_sensitive_role(target):
+            roles.refuse(request.user, "Passwort-Rücksetzung einer Register-/Datenschutzrolle",
+                         target_id=target.pk)
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

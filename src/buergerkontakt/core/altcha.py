@@ -7,7 +7,11 @@ and accepts each solved challenge only once (its signature is remembered in the 
 challenge expires), so a solution cannot be replayed for a second booking.
 
 Cost is configurable (``ALTCHA_COST``): the default makes a phone solve it in about a second,
-while a bot making thousands of bookings pays for each one.
+while a bot making thousands of bookings pays for each one. The cost rises with demand (ADR 0015):
+each client's first ``ALTCHA_FREE_CHALLENGES`` challenges in ``ALTCHA_WINDOW_SECONDS`` cost the
+base, every further batch of that size doubles it, and while all clients together fetch more than
+``ALTCHA_BUSY_PER_MINUTE`` a minute (a release peak) it doubles once more; ``ALTCHA_COST_MAX``
+caps it. The cost is part of the signed challenge, so a client cannot lower it.
 """
 
 from __future__ import annotations
@@ -31,12 +35,29 @@ def _hmac_secret() -> str:
     return hmac.new(settings.SECRET_KEY.encode(), b"buergerkontakt-altcha", hashlib.sha256).hexdigest()
 
 
-def new_challenge(*, now: datetime | None = None) -> dict:
-    """A fresh signed challenge, as the JSON the widget expects."""
+def cost_for(client: str | None) -> int:
+    """The cost of the next challenge for ``client`` (its address), counting this one."""
+    from . import ratelimit
+
+    base = settings.ALTCHA_COST
+    doublings = 0
+    free = max(1, settings.ALTCHA_FREE_CHALLENGES)
+    if client:
+        fetched = ratelimit.count("altcha_client", client, period_seconds=settings.ALTCHA_WINDOW_SECONDS)
+        doublings += max(0, fetched - 1) // free
+    busy = settings.ALTCHA_BUSY_PER_MINUTE
+    if busy > 0 and ratelimit.count("altcha_all", "all", period_seconds=60) > busy:
+        doublings += 1
+    return max(1, min(base * 2 ** min(doublings, 20), max(base, settings.ALTCHA_COST_MAX)))
+
+
+def new_challenge(*, now: datetime | None = None, client: str | None = None) -> dict:
+    """A fresh signed challenge, as the JSON the widget expects; its cost for ``client`` (the
+    address asking) follows :func:`cost_for`."""
     now = now or datetime.now(UTC)
     challenge = altcha.create_challenge(
         ALGORITHM,
-        settings.ALTCHA_COST,
+        cost_for(client),
         expires_at=now + timedelta(seconds=settings.ALTCHA_TTL_SECONDS),
         hmac_secret=_hmac_secret(),
     )

@@ -68,3 +68,23 @@ def authority_for(key: str | None, scope: str) -> Authority | None:
         if secret and hmac.compare_digest(digest(secret.strip()), given):
             found = slug.strip()
     return Authority.objects.filter(slug=found).first() if found else None
+
+
+def is_verified(key: str | None) -> bool:
+    """Whether ``key`` is a partner key in force (any scope): a stored key that is neither revoked
+    nor expired, or one configured in the environment. Only such a key exempts a request from the
+    public write limit; the header alone proves nothing."""
+    if not key or len(key) > 200:
+        return False
+    given = digest(key)
+    now = timezone.now()
+    if (ApiKey.objects.filter(key_hash=given, revoked_at__isnull=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).exists()):
+        return True
+    found = False
+    for setting in ENV_KEYS.values():
+        for entry in getattr(settings, setting, ()):
+            _slug, _sep, secret = entry.partition("=")
+            if secret and hmac.compare_digest(digest(secret.strip()), given):
+                found = True
+    return found

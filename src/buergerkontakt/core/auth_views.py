@@ -61,6 +61,8 @@ PENDING_SINCE = "bk_login_since"
 PENDING_NEXT = "bk_login_next"
 NEW_RECOVERY_CODES = "bk_new_recovery_codes"
 CONTINUE_URL = "bk_login_continue"
+# Set by a sign-in through an identity provider: where signing out ends the provider's session too.
+END_SESSION_URL = "bk_end_session_url"
 # How long the second step may take after the password was accepted.
 PENDING_MAX_AGE = 10 * 60
 
@@ -384,8 +386,14 @@ def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def logout(request: HttpRequest) -> HttpResponse:
-    """Sign out (POST only, the header form posts here)."""
+    """Sign out (POST only, the header form posts here); after a sign-in through an identity provider
+    the provider's session ends too (RP-initiated logout, it sends the browser back afterwards)."""
+    end_session_url = request.session.get(END_SESSION_URL)
     auth_logout(request)
+    if end_session_url:
+        # A page that moves on by itself: the Content-Security-Policy (form-action 'self') would block
+        # a redirect of the form post to the provider.
+        return render(request, "core/logout_provider.html", {"end_session_url": end_session_url})
     messages.success(request, _("Sie haben sich abgemeldet."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 

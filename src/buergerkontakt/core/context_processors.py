@@ -1,6 +1,13 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .permissions import is_staff_member, roles_of
+
+
+def shortcut_label(shortcut: str) -> str:
+    """The shortcut as the keyboard in the reader's language names it ("Strg+Alt+A" in German)."""
+    names = {"control": _("Strg"), "shift": _("Umschalt"), "alt": "Alt", "meta": _("Windows-Taste")}
+    return "+".join(str(names.get(key.lower(), key)) for key in shortcut.split("+"))
 
 
 def platform(request):
@@ -12,5 +19,7 @@ def platform(request):
         "user_roles": roles_of(user) if staff else set(),
         "debug": settings.DEBUG,
         "alarm_shortcut": settings.ALARM_SHORTCUT,
+        "alarm_shortcut_label": shortcut_label(settings.ALARM_SHORTCUT),
         "alarm_heartbeat": settings.ALARM_HEARTBEAT_SECONDS,
+        "alarm_resync": settings.ALARM_RESYNC_SECONDS,
     }

@@ -335,6 +335,7 @@ def build_jobcenter() -> dict[str, object]:
         Role.SECURITY,
         scope=main,
         room=rooms["E.03"],
+        phone="0151 00000103",  # a mobile number: the alarm's SMS fallback reaches security
         job_title="Sicherheitsdienst",
     )
     _user(
@@ -345,6 +346,7 @@ def build_jobcenter() -> dict[str, object]:
         Role.SECURITY,
         scope=north,
         room=rooms["N-E.01"],
+        phone="0151 00000104",
         job_title="Sicherheitsdienst",
     )
     _user(

@@ -54,7 +54,9 @@ class PasswordLoginForm(_SignInForm):
             # Inactive users are refused by ModelBackend; locked-out clients by AxesStandaloneBackend.
             self.user = authenticate(request=self.request, username=username, password=password)
             if self.user is None:
-                raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+                # A directory backend may say why it refused (no role, directory unreachable).
+                message = getattr(self.request, "sign_in_error", None) or self.error_messages["invalid_login"]
+                raise forms.ValidationError(message, code="invalid_login")
         return cleaned
 
 

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group, Permission
 from .models import Role
 
 # Model permissions per role group (app_label.codename prefixes); admin gets master data.
-MASTER_DATA_APPS = ("core", "directory", "appointments", "waitlist", "walkin", "callbacks")
+MASTER_DATA_APPS = ("core", "directory", "appointments", "waitlist", "walkin", "callbacks", "alarms",
+                    "directory_auth")
 ROLE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.ADMIN: ("add_", "change_", "delete_", "view_"),
     Role.DPO: ("view_",),

@@ -81,6 +81,8 @@ def logging_config(*, level: str = "INFO", fmt: str = "console", file: str = "")
             "django": {"level": level},
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},
+            # django-auth-ldap names the user in some warnings; the directory app logs its own, without.
+            "django_auth_ldap": {"level": "ERROR"},
         },
     }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 BUNDESLAENDER = [
@@ -269,6 +270,47 @@ class RoleAssignment(models.Model):
         return f"{self.user} – {self.get_role_display()} ({scope})"
 
 
+class RoleRequest(models.Model):
+    """A request to grant a register or data-protection role (four eyes): an administrator asks,
+    the DPO of the authority (or the operator) decides – never the requester, never the person
+    concerned. Changes only through ``core.roles``."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("beantragt")
+        APPROVED = "approved", _("genehmigt")
+        REJECTED = "rejected", _("abgelehnt")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("Person"))
+    role = models.CharField(_("Rolle"), max_length=30, choices=Role.choices)
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("Behörde"))
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices,
+                              default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("beantragt von"))
+    requested_at = models.DateTimeField(_("beantragt am"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("entschieden von"))
+    decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Rollenantrag (Register/Datenschutz)")
+        verbose_name_plural = _("Rollenanträge (Register/Datenschutz)")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["register_keeper", "dpo"]),
+                                   name="role_request_sensitive_roles"),
+            models.CheckConstraint(condition=~Q(decided_by=F("requested_by")) | Q(decided_by__isnull=True),
+                                   name="role_request_four_eyes"),
+            models.CheckConstraint(condition=~Q(decided_by=F("user")) | Q(decided_by__isnull=True),
+                                   name="role_request_not_for_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} ({self.get_status_display()})"
+
+
 class ApiKey(models.Model):
     """A partner system's key (portal, telephony): scoped to one authority and to named parts of the
     API, revocable, stored only as a SHA-256 digest (the key is shown once, when it is created)."""
@@ -297,3 +339,33 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TaskWorkerLease(models.Model):
+    """A running task worker's heartbeat (core/taskworker.py): a task whose worker has not beaten
+    within the lease is taken to be orphaned (worker killed) and runs again."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    heartbeat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("Lease eines Aufgaben-Workers")
+        verbose_name_plural = _("Leases der Aufgaben-Worker")
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class SentMessage(models.Model):
+    """One record per message a task sends (core/outbox.py): a task that runs again after its
+    worker was killed sends nothing twice. Only a key, never an address or content."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Versandnachweis")
+        verbose_name_plural = _("Versandnachweise")
+
+    def __str__(self) -> str:
+        return self.key

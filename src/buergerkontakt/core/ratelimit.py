@@ -46,11 +46,9 @@ def _key(scope: str, subject: str, window: int) -> str:
     return f"rl:{namespace}{scope}:{digest}:{window}"
 
 
-def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
-    """Count one request of ``subject`` in ``scope``; False once more than ``limit`` arrived in the
-    current window of ``period_seconds``."""
-    if limit <= 0 or not subject:
-        return True
+def count(scope: str, subject: str, *, period_seconds: int) -> int:
+    """Count one event of ``subject`` in ``scope``; returns how many arrived in the current window
+    of ``period_seconds`` (this one included)."""
     window = int(time.time() // period_seconds)
     key = _key(scope, subject, window)
     cache.add(key, 0, timeout=period_seconds + 5)
@@ -59,7 +57,15 @@ def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=period_seconds + 5)
         count = 1
-    return count <= limit
+    return count
+
+
+def hit(scope: str, subject: str, *, limit: int, period_seconds: int) -> bool:
+    """Count one request of ``subject`` in ``scope``; False once more than ``limit`` arrived in the
+    current window of ``period_seconds``."""
+    if limit <= 0 or not subject:
+        return True
+    return count(scope, subject, period_seconds=period_seconds) <= limit
 
 
 def rule(name: str) -> tuple[int, int]:
@@ -80,16 +86,20 @@ def allow(name: str, subject: str) -> bool:
 #     a whole office signs in from one address at 8:00;
 #   * kiosks in the waiting area issue tickets for everybody in the office: counted per kiosk
 #     (its secret key in the URL), rule "kiosk_screen";
-#   * partner systems with an API key (X-API-Key): authenticated, each key can be revoked.
+#   * partner systems calling the API with an API key (X-API-Key) that is in force – verified
+#     against the stored digests before the exemption applies (a made-up, revoked or expired key
+#     counts like no key; 2026-12-04, ADR 0015): authenticated, each key can be revoked.
 SIGN_IN_VIEWS = frozenset({"core:login", "core:login_code", "core:login_enrol", "core:login_recovery",
                            "core:logout"})
 PER_KIOSK_VIEWS = {"queue:kiosk": "key"}
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_PREFIX = "/api/"
 
 
 def public_write_rule(request, user) -> tuple[str, str] | None:
-    """(rule, subject) an unsafe request of ``user`` counts against, or None if none applies."""
-    if request.method not in UNSAFE_METHODS or request.headers.get("X-API-Key"):
+    """(rule, subject) an unsafe request of ``user`` counts against, or None if none applies. A
+    partner's API key is not looked at here: see :func:`exempt_partner`."""
+    if request.method not in UNSAFE_METHODS:
         return None
     if user.is_authenticated:
         return None
@@ -102,6 +112,30 @@ def public_write_rule(request, user) -> tuple[str, str] | None:
     if match.view_name in PER_KIOSK_VIEWS:
         return "kiosk_screen", str(match.kwargs.get(PER_KIOSK_VIEWS[match.view_name], ""))
     return "public_write_ip", client_ip(request)
+
+
+def partner_key(request) -> str | None:
+    """The API key of a request to the API, if it carries one (not yet verified)."""
+    if not request.path_info.startswith(API_PREFIX):
+        return None
+    return request.headers.get("X-API-Key") or None
+
+
+def exempt_partner(request) -> bool:
+    """True for an API request with a verified partner key (one database look-up, only for
+    requests that carry the header)."""
+    from .apikeys import is_verified
+
+    key = partner_key(request)
+    return key is not None and is_verified(key)
+
+
+def _limited(request, user) -> bool:
+    chosen = public_write_rule(request, user)
+    if chosen is None:
+        return False
+    # Counted first; only a request over the limit that carries a key costs a look-up.
+    return not allow(*chosen) and not exempt_partner(request)
 
 
 def _too_many(request):
@@ -117,15 +151,15 @@ class PublicWriteLimitMiddleware(HybridMiddleware):
     def __call__(self, request):
         if self.is_async:
             return self.__acall__(request)
-        if request.method in UNSAFE_METHODS:
-            chosen = public_write_rule(request, request.user)
-            if chosen is not None and not allow(*chosen):
-                return _too_many(request)
+        if request.method in UNSAFE_METHODS and _limited(request, request.user):
+            return _too_many(request)
         return self.get_response(request)
 
     async def __acall__(self, request):
         if request.method in UNSAFE_METHODS:
             chosen = public_write_rule(request, await request.auser())
-            if chosen is not None and not allow(*chosen):
+            # Counted first; only a request over the limit that carries a key costs a look-up.
+            if (chosen is not None and not allow(*chosen)
+                    and not (partner_key(request) and await sync_to_async(exempt_partner)(request))):
                 return await sync_to_async(_too_many)(request)
         return await self.get_response(request)

@@ -7,9 +7,12 @@ Apps register ``(task, interval_seconds)`` when their ``tasks`` module is import
     scheduler.register(release_due_capacity_task, 60)
 
 ``manage.py run_scheduler`` imports every installed app's ``tasks`` module and enqueues each task
-when its interval has passed, but never while its previous run is still queued or running (a slow
-worker does not pile up duplicates). Every registered task must be idempotent and safe to run in
-parallel: with several scheduler processes (scale-out) a task may occasionally run twice.
+when its interval has passed, but not while its previous run is still queued and not yet started
+(a stopped worker does not pile up duplicates). A run that is "running" never holds the schedule
+up: its worker may have been killed mid-task (the lease of core/taskworker.py re-runs it), so the
+plan depends only on the clock (docs/adr/0012-faults-and-recovery.md). Every registered task must
+be idempotent and safe to run in parallel: with several scheduler processes (scale-out) a task may
+occasionally run twice.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from django.utils.module_loading import autodiscover_modules
 
 log = logging.getLogger(__name__)
 
-PENDING = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+PENDING = (TaskResultStatus.READY,)
 
 
 @dataclass

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -9,6 +12,9 @@ from django.utils.translation import gettext as _
 from .auth_views import remaining_recovery_codes
 from .decorators import staff_required
 from .models import RoleAssignment
+from .unavailable import is_unavailable, unavailable_response
+
+log = logging.getLogger(__name__)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -37,8 +43,17 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return error_response(request, 500, _("Technischer Fehler"),
-                  _("Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
+    # Django calls this while handling the exception: a database that cannot be reached is not a
+    # defect of the page but an outage – 503 with Retry-After, rendered without the database.
+    if is_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    try:
+        return error_response(request, 500, _("Technischer Fehler"),
+                              _("Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut."))
+    except Exception as exc:  # the error page itself needs the database (staff menu): plain page
+        log.warning("error page failed: %s", type(exc).__name__)
+        return unavailable_response(request) if is_unavailable(exc) else HttpResponse(
+            _("Technischer Fehler"), status=500, content_type="text/plain; charset=utf-8")
 
 
 def _scope_label(assignment: RoleAssignment) -> str:

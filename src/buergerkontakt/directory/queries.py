@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,12 +159,25 @@ class PhoneWindow:
         return status_class(self.reach)
 
 
+def _no_online_locations(service: Service | None = None) -> set[int]:
+    return set()
+
+
+# Which locations take online bookings (for one service, or any) is the appointments app's knowledge.
+# The directory sits below it (docs/architecture.md), so the appointments app hands the answer in
+# when it loads (appointments/apps.py) instead of the directory importing it.
+_online_location_ids = _no_online_locations
+
+
+def set_online_locations_source(source) -> None:
+    global _online_location_ids
+    _online_location_ids = source
+
+
 def _takes_online_bookings(owner: Location | Team) -> bool:
     """The flag alone promises nothing: a schedule of an online-bookable service must exist there."""
-    from buergerkontakt.appointments.services import online_location_ids
-
     location_id = owner.pk if isinstance(owner, Location) else owner.location_id
-    return location_id in online_location_ids()
+    return location_id in _online_location_ids()
 
 
 def channels(owner: Location | Team) -> list[tuple[str, str, str]]:
@@ -175,10 +189,13 @@ def channels(owner: Location | Team) -> list[tuple[str, str, str]]:
         result.append(("email", _("E-Mail"), owner.email))
     if owner.offers_contact_form and owner.contact_form_url:
         result.append(("contact_form", _("Kontaktformular"), owner.contact_form_url))
+    # The online channels are links to this platform's own pages.
     if owner.offers_online_callback:
-        result.append(("online_callback", _("Rückruf online anfordern"), ""))
+        target = (reverse("callbacks:request", args=[owner.slug]) if isinstance(owner, Team)
+                  else reverse("callbacks:start"))
+        result.append(("online_callback", _("Rückruf online anfordern"), target))
     if owner.offers_online_booking and _takes_online_bookings(owner):
-        result.append(("online_booking", _("Termin online buchen"), ""))
+        result.append(("online_booking", _("Termin online buchen"), reverse("appointments:start")))
     return result
 
 
@@ -253,9 +270,7 @@ class ServiceAtLocation:
 def service_locations(service: Service, at: datetime | None = None) -> list[ServiceAtLocation]:
     at = at or timezone.now()
     teams = list(service.teams.filter(is_public=True).select_related("location"))
-    from buergerkontakt.appointments.services import online_location_ids
-
-    online = online_location_ids(service) if service.online_bookable and service.is_public else set()
+    online = _online_location_ids(service) if service.online_bookable and service.is_public else set()
     result = []
     for location in service.locations.filter(is_public=True).select_related("authority"):
         here = [team for team in teams if team.location_id == location.pk]

@@ -125,6 +125,12 @@ def case_hash(case_number: str) -> str:
     return _hmac("case", normal) if normal else ""
 
 
+def reference_hash(reference: str) -> str:
+    """Keyed hash of an object reference (``appointment:17``) for the log: equal references give
+    equal values (reloads are logged once), but without the key nothing joins appointments."""
+    return _hmac("ref", reference)[:40] if reference else ""
+
+
 def short_ref(value: str) -> str:
     """A short, non-reversible label of a hash for screens (``a1b2c3d4``)."""
     return base64.b32encode(bytes.fromhex(value[:10])).decode().lower()[:8] if value else ""

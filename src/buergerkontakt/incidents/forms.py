@@ -341,13 +341,9 @@ class LookupForm(Form):
         self.fields["birth_date"].widget.attrs["autocomplete"] = "off"
 
     def clean_purpose(self):
-        value = " ".join(self.cleaned_data["purpose"].split())
-        if len(value) < settings.INCIDENT_PURPOSE_MIN_LENGTH:
-            raise forms.ValidationError(
-                _("Bitte beschreiben Sie den Zweck genauer (mindestens %(n)d Zeichen).")
-                % {"n": settings.INCIDENT_PURPOSE_MIN_LENGTH}
-            )
-        return value
+        # what counts as a purpose (words of real length, or a booking code / ticket number of the
+        # authority) is decided by services.lookup
+        return " ".join(self.cleaned_data["purpose"].split())
 
     def clean(self):
         data = super().clean()
@@ -366,7 +362,17 @@ class ExportForm(Form):
     name = text_field(_("Name"), "name", required_message=_("Bitte geben Sie den Namen an."))
     birth_date = date_field(_("Geburtsdatum"), required_message=_("Bitte geben Sie das Geburtsdatum an."))
     case_number = text_field(_("Aktenzeichen / Kundennummer"), "case_number")
-    note = text_field(_("Vorgang (z. B. Antrag vom …)"), "purpose")
+    note = forms.CharField(
+        label=_("Vorgang und Begründung (z. B. Antrag vom …)"),
+        min_length=20,
+        max_length=300,
+        help_text=_("Pflichtangabe: Die Auskunft enthält Schilderungen; die Begründung wird protokolliert."),
+        error_messages={
+            "required": _("Bitte nennen Sie den Vorgang, zu dem Sie Auskunft erteilen."),
+            "min_length": _("Bitte nennen Sie den Vorgang (mindestens 20 Zeichen)."),
+            "max_length": TOO_LONG,
+        },
+    )
 
 
 class InspectionForm(Form):

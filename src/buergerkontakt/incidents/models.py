@@ -232,6 +232,17 @@ class Entry(models.Model):
         verbose_name=_("freigegeben von"),
     )
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    # The keeper whose correction of identity or level sent the entry back to approval (four eyes:
+    # then this person, not the creator, is the one who may not approve it).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    changed_at = models.DateTimeField(_("geändert am"), null=True, blank=True)
     expires_at = models.DateTimeField(_("läuft ab am"))
 
     class Meta:
@@ -240,8 +251,12 @@ class Entry(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=2, level__lte=3), name="incident_entry_level_2"),
+            # four eyes: the approver is never the author of the version approved – the creator,
+            # or after a correction of identity or level the keeper who made it
             models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                condition=Q(approved_by__isnull=True)
+                | Q(changed_by__isnull=True) & ~Q(approved_by=F("created_by"))
+                | Q(changed_by__isnull=False) & ~Q(approved_by=F("changed_by")),
                 name="incident_entry_four_eyes",
             ),
             models.CheckConstraint(
@@ -280,6 +295,33 @@ class Entry(models.Model):
     @property
     def review_due(self) -> bool:
         return self.review_on <= timezone.localdate()
+
+
+class EntryRevision(models.Model):
+    """The values an entry had before a correction (Art. 16), encrypted, for the DPO's checks.
+
+    Deleted together with the entry: a deleted hint leaves no personal data behind."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("geändert von"),
+    )
+    changed_by_name = models.CharField(_("Benutzername"), max_length=150, blank=True)
+    changed_at = models.DateTimeField(_("geändert am"), default=timezone.now)
+    was_active = models.BooleanField(_("war aktiv"), default=False)
+    previous = EncryptedTextField(_("bisherige Werte"))
+
+    class Meta:
+        verbose_name = _("frühere Fassung eines Gefährdungshinweises")
+        verbose_name_plural = _("frühere Fassungen von Gefährdungshinweisen")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.changed_at:%d.%m.%Y %H:%M}"
 
 
 class AccessGrant(models.Model):
@@ -341,6 +383,7 @@ class LogEntry(models.Model):
 
     class Action(models.TextChoices):
         LOOKUP = "lookup", _("Abfrage")
+        LOOKUP_THROTTLED = "lookup_throttled", _("Abfragen gedrosselt")
         HINT_APPOINTMENT = "hint_appointment", _("Hinweis am Termin")
         HINT_CALLBACK = "hint_callback", _("Hinweis am Rückrufticket")
         REPORT_CREATED = "report_created", _("Meldung eingegangen")
@@ -387,6 +430,10 @@ class LogEntry(models.Model):
         _("Bezug"), max_length=40, blank=True, help_text=_("z. B. appointment:17 oder callback:R-K7QX4MZ")
     )
     note = models.CharField(_("Vermerk"), max_length=200, blank=True)
+    # Lookups and hints: purpose, level and the appointment/ticket reference only encrypted (JSON),
+    # so the log cannot be joined with appointments or tickets to rebuild the register; the
+    # clear ``object_ref`` then holds a keyed hash of the reference (reloads are logged once).
+    sealed = EncryptedTextField(_("verschlüsselte Angaben"), blank=True, default="")
 
     class Meta:
         verbose_name = _("Protokolleintrag")
@@ -401,6 +448,26 @@ class LogEntry(models.Model):
         from .crypto import short_ref
 
         return short_ref(self.person_hash or self.case_hash or self.name_hash)
+
+    @property
+    def unsealed(self) -> dict:
+        if not self.sealed:
+            return {}
+        import json
+
+        return json.loads(self.sealed)
+
+    @property
+    def shown_purpose(self) -> str:
+        return self.unsealed.get("purpose", self.purpose)
+
+    @property
+    def shown_level(self) -> int | None:
+        return self.unsealed.get("level", self.level)
+
+    @property
+    def shown_reference(self) -> str:
+        return self.unsealed.get("reference", "" if self.sealed else self.object_ref)
 
 
 LOOKUP_ACTIONS = (LogEntry.Action.LOOKUP, LogEntry.Action.HINT_APPOINTMENT, LogEntry.Action.HINT_CALLBACK)

@@ -6,7 +6,8 @@ checks the reader's permission again).
   the register keepers of the authority;
 * ``entry_pending`` → the other register keepers (four eyes);
 * ``access_requested`` → whoever may decide (team lead of the requester's teams, administrators);
-* ``access_decided`` → the requester.
+* ``access_decided`` → the requester;
+* ``lookup_burst`` → the DPO: an account exceeded the lookup limit (once per burst).
 
 :func:`notify` enqueues :func:`send_incident_message` after commit, with ids only.
 """
@@ -28,7 +29,7 @@ from buergerkontakt.core.permissions import has_role
 
 log = logging.getLogger(__name__)
 
-KINDS = ("report_created", "entry_pending", "access_requested", "access_decided")
+KINDS = ("report_created", "entry_pending", "access_requested", "access_decided", "lookup_burst")
 
 
 def _staff(authority_id: int, role: str, obj) -> list[User]:
@@ -56,7 +57,7 @@ def _url(name: str, **kwargs) -> str:
 
 
 def _messages(kind: str, object_id: int) -> list[tuple[list[User], str, str]]:
-    from .models import AccessGrant, Entry, Report
+    from .models import AccessGrant, Entry, LogEntry, Report
 
     if kind == "report_created":
         report = Report.objects.select_related("reported_by").filter(pk=object_id).first()
@@ -87,7 +88,8 @@ def _messages(kind: str, object_id: int) -> list[tuple[list[User], str, str]]:
         entry = Entry.objects.filter(pk=object_id).first()
         if entry is None:
             return []
-        others = [u for u in keepers(entry.authority_id) if u.pk != entry.created_by_id]
+        author = entry.changed_by_id or entry.created_by_id
+        others = [u for u in keepers(entry.authority_id) if u.pk != author]
         return [
             (
                 others,
@@ -129,6 +131,22 @@ def _messages(kind: str, object_id: int) -> list[tuple[list[User], str, str]]:
                 _("Ihr Antrag auf Registerzugang"),
                 _("Über Ihren Antrag auf Zugang zum Gefährdungsregister ist entschieden:\n%(url)s")
                 % {"url": _url("incidents:access")},
+            )
+        ]
+    if kind == "lookup_burst":
+        row = LogEntry.objects.filter(pk=object_id).first()
+        if row is None or row.authority_id is None:
+            return []
+        return [
+            (
+                _staff(row.authority_id, Role.DPO, Authority(pk=row.authority_id)),
+                _("Auffällig viele Abfragen im Gefährdungsregister"),
+                _(
+                    "Ein Konto hat in kurzer Zeit mehr Abfragen gestellt als erlaubt; weitere Abfragen "
+                    "werden vorerst abgelehnt. Einzelheiten im Protokoll (Vorgang „Abfragen "
+                    "gedrosselt“):\n%(url)s"
+                )
+                % {"url": _url("incidents:log") + "?vorgang=lookup_throttled"},
             )
         ]
     raise ValueError(kind)

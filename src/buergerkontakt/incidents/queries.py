@@ -184,12 +184,16 @@ def can_decide_any(user) -> bool:
 
 # --- hints on appointments and callbacks -------------------------------------------------------------
 def may_see_hint(user, *, assignee_id: int | None, authority_id: int) -> bool:
-    """The responsible case worker: the assigned person, or – while nobody is assigned – case
-    workers and team leads of the authority. Callers show the hint only on pages whose own
-    permission check already let the user see the appointment or ticket."""
+    """The responsible case worker *with* an approved, unexpired register access of that
+    authority (SPEC §6): the assigned person, or – while nobody is assigned – case workers and
+    team leads of the authority. Callers show the hint only on pages whose own permission check
+    already let the user see the appointment or ticket."""
     if authority_id not in authority_ids_for(user, *HINT_ROLES):
         return False
-    return assignee_id is None or assignee_id == user.pk
+    if not (assignee_id is None or assignee_id == user.pk):
+        return False
+    grant = active_grant(user)
+    return grant is not None and grant.authority_id == authority_id
 
 
 def safety_hint_for(

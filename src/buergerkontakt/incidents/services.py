@@ -19,24 +19,29 @@ who may approve access) are made here; pages check roles before calling.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buergerkontakt.core import ratelimit
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Location, Role, Room, User
 from buergerkontakt.core.permissions import has_role
 
 from . import crypto, notifications
-from .models import AccessGrant, Entry, IncidentType, Level, LogEntry, Measure, Report
+from .models import AccessGrant, Entry, EntryRevision, IncidentType, Level, LogEntry, Measure, Report
 
 log = logging.getLogger(__name__)
 Action = LogEntry.Action
@@ -58,6 +63,12 @@ LIMITS = {
 class IncidentError(ServiceError):
     """A request the register refuses, with a German message."""
 
+    field: str | None = None  # the form field the message belongs to (None: the whole form)
+
+
+class PurposeError(IncidentError):
+    field = "purpose"
+
 
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
@@ -76,7 +87,18 @@ def _clean(
     return text
 
 
+SEALED_ACTIONS = frozenset(a.value for a in (Action.LOOKUP, Action.HINT_APPOINTMENT, Action.HINT_CALLBACK))
+
+
 def _log(action: str, *, user: User | None, authority_id: int | None, **fields) -> LogEntry:
+    if action in SEALED_ACTIONS:
+        # purpose, level and reference only encrypted; the clear reference a keyed hash
+        reference = fields.pop("object_ref", "")
+        sealed = {"purpose": fields.pop("purpose", ""), "level": fields.pop("level", None)}
+        if reference:
+            sealed["reference"] = reference
+            fields["object_ref"] = crypto.reference_hash(reference)
+        fields["sealed"] = json.dumps(sealed, ensure_ascii=False)
     return LogEntry.objects.create(
         action=action,
         user=user,
@@ -291,22 +313,26 @@ def _locked(entry: Entry | int) -> Entry:
 
 @transaction.atomic
 def approve_entry(entry: Entry | int, by: User, now: datetime | None = None) -> Entry:
-    """The second keeper's approval (four eyes): never the creator; starts the retention period."""
+    """The second keeper's approval (four eyes): never the creator, and after a correction of
+    identity or level never the keeper who made it. The first approval starts the retention
+    period; approving a correction does not extend it."""
     moment = _now(now)
     entry = _locked(entry)
     _keeper(by, entry.authority_id)
-    if entry.created_by_id == by.pk:
+    if by.pk == (entry.changed_by_id or entry.created_by_id):
         raise IncidentError(
             _(
                 "Vier-Augen-Prinzip: Ein Gefährdungshinweis muss von einer zweiten Person "
-                "der Zentralen Stelle freigegeben werden, nicht von der anlegenden."
+                "der Zentralen Stelle freigegeben werden, nicht von der Person, die ihn angelegt "
+                "oder Person bzw. Stufe geändert hat."
             ),
             403,
         )
     if entry.status != Entry.Status.PENDING:
         raise IncidentError(_("Dieser Gefährdungshinweis ist bereits freigegeben."), 409)
     entry.status, entry.approved_by, entry.approved_at = Entry.Status.ACTIVE, by, moment
-    entry.expires_at = moment + timedelta(days=settings.INCIDENT_ENTRY_RETENTION_DAYS)
+    if not entry.revisions.filter(was_active=True).exists():
+        entry.expires_at = moment + timedelta(days=settings.INCIDENT_ENTRY_RETENTION_DAYS)
     entry.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
     _log(
         Action.ENTRY_APPROVED,
@@ -352,7 +378,7 @@ def reject_entry(entry: Entry | int, by: User) -> None:
     _keeper(by, entry.authority_id)
     if entry.status != Entry.Status.PENDING:
         raise IncidentError(_("Nur wartende Gefährdungshinweise können abgelehnt werden."), 409)
-    if entry.created_by_id == by.pk:
+    if by.pk == (entry.changed_by_id or entry.created_by_id):
         raise IncidentError(_("Vier-Augen-Prinzip: Die Entscheidung trifft eine zweite Person."), 403)
     _delete_entry(entry, by, "rejected")
 
@@ -406,8 +432,14 @@ def correct_entry(
     measures_note: str = "",
     review_on: date | None = None,
     note: str = "",
+    now: datetime | None = None,
 ) -> Entry:
-    """Correction (Art. 16): identifiers, level, measures, review date. Logged without the values."""
+    """Correction (Art. 16): identifiers, level, measures, review date. Logged without the values.
+
+    Four eyes: a change to the identity (name, date of birth, case number) or the level sends the
+    entry back to "wartet auf Freigabe" – it answers no lookup until a keeper other than the one
+    who changed it approves it. The previous values stay encrypted in the entry's history."""
+    moment = _now(now)
     entry = _locked(entry)
     _keeper(by, entry.authority_id)
     if level not in (2, 3):
@@ -419,7 +451,7 @@ def correct_entry(
     measures, measures_note = _measures(measures), _clean(measures_note, "measures_note")
     if not measures and not measures_note:
         raise IncidentError(_("Bitte empfehlen Sie mindestens eine Maßnahme."))
-    if review_on is not None and review_on <= timezone.localdate():
+    if review_on is not None and review_on <= timezone.localtime(moment).date():
         raise IncidentError(_("Das Überprüfungsdatum muss in der Zukunft liegen."))
     changed = [
         label
@@ -433,21 +465,58 @@ def correct_entry(
         )
         if old != new
     ]
+    if not changed:
+        return entry
+    needs_approval = bool(set(changed) & IDENTITY_FIELDS)
+    EntryRevision.objects.create(
+        entry=entry,
+        changed_by=by,
+        changed_by_name=by.get_username(),
+        changed_at=moment,
+        was_active=entry.status == Entry.Status.ACTIVE,
+        previous=json.dumps(_revision_values(entry), ensure_ascii=False),
+    )
     entry.name, entry.birth_date_value, entry.case_number = name, crypto.encrypt_date(birth_date), case_number
     entry.person_hash, entry.name_hash = crypto.person_hash(name, birth_date), crypto.name_hash(name)
     entry.case_hash, entry.level = crypto.case_hash(case_number), level
     entry.measures, entry.measures_note = measures, measures_note
     entry.review_on = review_on or entry.review_on
+    if needs_approval:
+        entry.status, entry.approved_by, entry.approved_at = Entry.Status.PENDING, None, None
+        entry.changed_by, entry.changed_at = by, moment
     entry.save()
+    suffix = " – erneute Freigabe erforderlich" if needs_approval else ""
     _log(
         Action.ENTRY_CORRECTED,
         user=by,
         authority_id=entry.authority_id,
         entry_id=entry.pk,
         level=level,
-        note=(", ".join(changed) + (f" – {_clean(note, 'purpose')}" if note else ""))[:200],
+        note=(", ".join(changed) + suffix + (f" – {_clean(note, 'purpose')}" if note else ""))[:200],
+        at=moment,
     )
+    if needs_approval:
+        notifications.notify("entry_pending", entry.pk)
     return entry
+
+
+IDENTITY_FIELDS = {"name", "birth_date", "case_number", "level"}
+"""A correction of any of these needs a second keeper's approval again (four eyes)."""
+
+
+def _revision_values(entry: Entry) -> dict:
+    return {
+        "status": str(entry.get_status_display()),
+        "name": entry.name,
+        "birth_date": entry.birth_date.isoformat() if entry.birth_date else None,
+        "case_number": entry.case_number,
+        "level": entry.level,
+        "measures": list(entry.measures),
+        "measures_note": entry.measures_note,
+        "review_on": entry.review_on.isoformat(),
+        "approved_by": entry.approved_by.get_username() if entry.approved_by else "",
+        "approved_at": _iso(entry.approved_at),
+    }
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -507,7 +576,7 @@ def decide_access(
     moment = _now(now)
     today = timezone.localtime(moment).date()
     pk = grant.pk if isinstance(grant, AccessGrant) else grant
-    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=pk)
+    grant = for_update(AccessGrant.objects.select_related("user")).get(pk=pk)
     if not can_decide_access(by, grant):
         raise IncidentError(
             _("Über diesen Antrag entscheidet die Teamleitung der antragstellenden Person."), 403
@@ -535,7 +604,7 @@ def decide_access(
 
 @transaction.atomic
 def revoke_access(grant: AccessGrant, by: User) -> AccessGrant:
-    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    grant = for_update(AccessGrant.objects.select_related("user")).get(pk=grant.pk)
     if not can_decide_access(by, grant):
         raise IncidentError(_("Sie dürfen diesen Zugang nicht widerrufen."), 403)
     grant.status, grant.decided_by, grant.decided_at = AccessGrant.Status.REVOKED, by, timezone.now()
@@ -607,17 +676,76 @@ def _hint(entries: list[Entry], subject: Subject) -> tuple[Hint, Entry | None]:
     return Hint(True, top.level, tuple(measures), by_name_only=not strong), top
 
 
-def _check_purpose(purpose: str) -> str:
+# Words that say nothing about why somebody is looked up ("wildcard" purposes).
+_EMPTY_PURPOSE_WORDS = frozenset(
+    {
+        "abfrage", "alle", "allgemein", "check", "diverse", "div", "egal", "info", "kontrolle", "pruefung",
+        "routine", "sonstiges", "test", "tests", "xxx", "zweck", "abc", "asdf", "bla", "keine",
+    }
+)
+
+
+def _references_case(purpose: str, authority_id: int | None) -> bool:
+    """Whether the purpose names an appointment code or a callback ticket number of the authority."""
+    from buergerkontakt.appointments.models import Appointment
+    from buergerkontakt.callbacks.models import Ticket
+
+    tokens = {t.upper() for t in re.findall(r"[A-Za-z0-9-]{5,12}", purpose)}
+    if not tokens or authority_id is None:
+        return False
+    return (
+        Appointment.objects.filter(code__in=tokens, location__authority_id=authority_id).exists()
+        or Ticket.objects.filter(number__in=tokens, authority_id=authority_id).exists()
+    )
+
+
+def _check_purpose(purpose: str, authority_id: int | None = None) -> str:
+    """A purpose names an appointment or ticket of the authority, or says in real words why: at
+    least ``INCIDENT_PURPOSE_MIN_LENGTH`` characters and two different words of three or more
+    letters that are not placeholders ("test", "alle", "Abfrage", "xxx" …)."""
     text = " ".join(str(purpose or "").split())
-    if len(text) < settings.INCIDENT_PURPOSE_MIN_LENGTH:
-        raise IncidentError(
-            _("Bitte nennen Sie den Zweck der Abfrage (mindestens %(n)d Zeichen), z. B. den Termin.")
+    if _references_case(text, authority_id):
+        return _clean(text, "purpose")
+    words = {
+        crypto.normalise_name(word)
+        for word in re.findall(r"[^\W\d_]{3,}", text)
+    }
+    meaningful = {w for w in words if w not in _EMPTY_PURPOSE_WORDS and len(set(w)) > 1}
+    if len(text) < settings.INCIDENT_PURPOSE_MIN_LENGTH or len(meaningful) < 2:
+        raise PurposeError(
+            _(
+                "Bitte nennen Sie den Zweck der Abfrage in Worten (mindestens %(n)d Zeichen) oder den "
+                "Buchungscode bzw. die Ticketnummer, z. B. „Termin am 12.03. um 10 Uhr, Raum 1.10“."
+            )
             % {"n": settings.INCIDENT_PURPOSE_MIN_LENGTH}
         )
     return _clean(text, "purpose")
 
 
-@transaction.atomic
+def _throttle(user: User, moment: datetime) -> None:
+    """At most ``RATE_LIMITS["register_lookup_user"]`` lookups per account and window; the first
+    refusal of a window is logged and reported to the DPO (one alert per burst)."""
+    limit, period = ratelimit.rule("register_lookup_user")
+    if ratelimit.hit("register_lookup_user", str(user.pk), limit=limit, period_seconds=period):
+        return
+    window = int(moment.timestamp() // period)
+    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
+    if cache.add(f"rl-alert:{namespace}register_lookup:{user.pk}:{window}", 1, timeout=period + 5):
+        with transaction.atomic():
+            row = _log(
+                Action.LOOKUP_THROTTLED,
+                user=user,
+                authority_id=user.authority_id,
+                note=f"mehr als {limit} Abfragen in {period} s",
+                at=moment,
+            )
+            notifications.notify("lookup_burst", row.pk)
+        log.warning("Vorfallregister: Abfragen von Konto %s gedrosselt", user.pk)
+    raise IncidentError(
+        _("Zu viele Abfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten erneut."), 429
+    )
+
+
 def lookup(
     user: User,
     *,
@@ -627,9 +755,16 @@ def lookup(
     case_number: str = "",
     now: datetime | None = None,
 ) -> Hint:
-    """A staff lookup before a meeting (the caller has checked the access grant)."""
+    """A staff lookup before a meeting (the caller has checked the access grant); throttled per
+    account (the refusal's log line and alert are committed although the lookup is refused)."""
     moment = _now(now)
-    purpose = _check_purpose(purpose)
+    _throttle(user, moment)
+    with transaction.atomic():
+        return _lookup(user, purpose, name, birth_date, case_number, moment)
+
+
+def _lookup(user: User, purpose: str, name: str, birth_date: date | None, case_number: str, moment) -> Hint:
+    purpose = _check_purpose(purpose, user.authority_id)
     name = " ".join(str(name or "").split())
     if not ((name and birth_date) or crypto.normalise_case_number(case_number)):
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum oder ein Aktenzeichen an."))
@@ -678,7 +813,11 @@ def hint_for_object(
         return None
     hint, top = _hint(entries, subject)
     recent = LogEntry.objects.filter(
-        user=user, action=action, object_ref=object_ref, entry_id=top.pk, at__gte=moment - timedelta(hours=1)
+        user=user,
+        action=action,
+        object_ref=crypto.reference_hash(object_ref[:40]),
+        entry_id=top.pk,
+        at__gte=moment - timedelta(hours=1),
     ).exists()
     if not recent:
         with transaction.atomic():
@@ -741,6 +880,14 @@ def _entry_data(entry: Entry) -> dict:
         "approved_at": _iso(entry.approved_at),
         "expires_at": _iso(entry.expires_at),
         "reports": [r.reference for r in entry.reports.all()],
+        "history": [
+            {
+                "changed_at": _iso(revision.changed_at),
+                "changed_by": revision.changed_by_name,
+                "previous": json.loads(revision.previous),
+            }
+            for revision in entry.revisions.all()
+        ],
     }
 
 
@@ -768,10 +915,10 @@ def _log_data(row: LogEntry) -> dict:
         "at": _iso(row.at),
         "action": row.get_action_display(),
         "by": row.username,
-        "purpose": row.purpose,
+        "purpose": row.shown_purpose,
         "result": row.get_result_display() if row.result else "",
-        "level": row.level,
-        "reference": row.object_ref,
+        "level": row.shown_level,
+        "reference": row.shown_reference,
     }
 
 
@@ -796,19 +943,35 @@ def export_person(
     case_number: str = "",
     request_note: str = "",
 ) -> dict:
-    """Everything the register holds about a person and every lookup about them (Art. 15 DSGVO)."""
+    """Everything the register holds about a person and every lookup about them (Art. 15 DSGVO).
+
+    Matched by the keyed identity only – name + date of birth, or the case number – never by the
+    name alone: a namesake's lookups and reports stay out. A hint shown on a booking that matched
+    the person's entry only by name is listed without its purpose and reference (the booking may be
+    a namesake's, Art. 15(4)). The export contains narratives, so it needs a stated reason, logged
+    as an inspection of each report given out."""
     if not has_role(user, Role.DPO, obj=authority):
         raise IncidentError(_("Auskünfte nach Art. 15 erteilt der Datenschutz."), 403)
     name = " ".join(str(name or "").split())
     if not name or birth_date is None:
         raise IncidentError(_("Bitte geben Sie Name und Geburtsdatum der Person an."))
+    reason = " ".join(str(request_note or "").split())
+    if len(reason) < 20:
+        raise IncidentError(_("Bitte nennen Sie den Vorgang (mindestens 20 Zeichen)."))
+    reason = _clean(reason, "purpose")
     subject = Subject.of(name=name, birth_date=birth_date, case_number=case_number)
     person_q = _subject_q(subject)
-    entries = entries_for_subject(authority, subject).prefetch_related("reports")
-    reports = Report.objects.filter(person_q, authority=authority).select_related("location", "room")
-    log_q = person_q | Q(name_hash=subject.name_hash)
+    entries = list(entries_for_subject(authority, subject).prefetch_related("reports", "revisions"))
+    reports = list(Report.objects.filter(person_q, authority=authority).select_related("location", "room"))
+    # the person's entries, also deleted ones (their creation/approval was logged with the hash)
+    entry_ids = {e.pk for e in entries} | set(
+        LogEntry.objects.filter(
+            person_q, authority=authority, action__in=[Action.ENTRY_CREATED, Action.ENTRY_APPROVED]
+        ).values_list("entry_id", flat=True)
+    )
+    hint_actions = [Action.HINT_APPOINTMENT, Action.HINT_CALLBACK]
     logs = LogEntry.objects.filter(
-        log_q,
+        person_q | Q(action__in=hint_actions, entry_id__in=entry_ids),
         authority=authority,
         action__in=[a.value for a in (Action.LOOKUP, Action.HINT_APPOINTMENT, Action.HINT_CALLBACK)],
     )
@@ -818,18 +981,43 @@ def export_person(
         "person": {"name": name, "birth_date": birth_date.isoformat(), "case_number": case_number},
         "entries": [_entry_data(e) for e in entries],
         "reports": [_report_data(r) for r in reports],
-        "lookups": [_log_data(row) for row in logs.order_by("at", "pk")],
+        "lookups": [_export_log_data(row, subject) for row in logs.order_by("at", "pk")],
     }
+    for report in reports:
+        _log(
+            Action.INSPECTION,
+            user=user,
+            authority_id=authority.pk,
+            report_id=report.pk,
+            purpose=reason,
+            note="Auskunft (Art. 15)",
+        )
     _log(
         Action.EXPORT,
         user=user,
         authority_id=authority.pk,
         person_hash=subject.person_hash,
         case_hash=subject.case_hash,
-        purpose=_clean(request_note, "purpose"),
+        purpose=reason,
         note=f"{len(data['entries'])} entries, {len(data['reports'])} reports, "
         f"{len(data['lookups'])} lookups",
     )
+    return data
+
+
+def _export_log_data(row: LogEntry, subject: Subject) -> dict:
+    data = _log_data(row)
+    strong = (row.person_hash and row.person_hash == subject.person_hash) or (
+        row.case_hash and row.case_hash == subject.case_hash
+    )
+    if not strong:
+        data["purpose"] = str(
+            _(
+                "Hinweis angezeigt (Übereinstimmung nur im Namen; Bezug nicht ausgegeben, "
+                "Art. 15 Abs. 4 DSGVO)"
+            )
+        )
+        data["reference"] = ""
     return data
 
 
@@ -848,7 +1036,9 @@ def purge_expired(now: datetime | None = None) -> PurgeResult:
     result = PurgeResult()
     pending_cutoff = moment - timedelta(days=settings.INCIDENT_PENDING_DAYS)
     due = Entry.objects.filter(
-        Q(expires_at__lte=moment) | Q(status=Entry.Status.PENDING, created_at__lte=pending_cutoff)
+        Q(expires_at__lte=moment)
+        | Q(status=Entry.Status.PENDING, changed_at__isnull=True, created_at__lte=pending_cutoff)
+        | Q(status=Entry.Status.PENDING, changed_at__lte=pending_cutoff)
     )
     for pk in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
@@ -877,6 +1067,14 @@ def purge_expired(now: datetime | None = None) -> PurgeResult:
                 result.reports += 1
     log_cutoff = moment - timedelta(days=settings.INCIDENT_LOG_RETENTION_DAYS)
     result.logs, _detail = LogEntry.objects.filter(at__lte=log_cutoff).delete()
+    # a hint shown on an appointment or ticket is logged no longer than a hint itself is kept
+    hint_cutoff = moment - timedelta(
+        days=min(settings.INCIDENT_LOG_RETENTION_DAYS, settings.INCIDENT_ENTRY_RETENTION_DAYS)
+    )
+    hints, _detail = LogEntry.objects.filter(
+        at__lte=hint_cutoff, action__in=[Action.HINT_APPOINTMENT, Action.HINT_CALLBACK]
+    ).delete()
+    result.logs += hints
     if result.entries or result.reports or result.logs:
         log.info(
             "Vorfallregister: %d Hinweise, %d Meldungen, %d Protokollzeilen gelöscht (Frist)",

@@ -287,7 +287,8 @@ def _entry_page(
         {
             "entry": entry,
             "error": error,
-            "can_approve": entry.status == Entry.Status.PENDING and entry.created_by_id != request.user.pk,
+            "can_approve": entry.status == Entry.Status.PENDING
+            and (entry.changed_by_id or entry.created_by_id) != request.user.pk,
             "outcome_form": forms.get("outcome_form") or OutcomeForm(initial={"outcome": entry.proceedings}),
             "delete_form": forms.get("delete_form") or DeleteForm(),
             "hint": services.Hint(True, entry.level, tuple(entry.measure_labels)),
@@ -414,7 +415,18 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         except IncidentError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Der Gefährdungshinweis ist berichtigt."))
+            corrected = Entry.objects.get(pk=entry.pk)
+            if corrected.status == Entry.Status.PENDING and corrected.changed_by_id == request.user.pk:
+                messages.warning(
+                    request,
+                    _(
+                        "Der Gefährdungshinweis ist berichtigt. Weil Person oder Stufe geändert "
+                        "wurden, ist er erst nach Freigabe durch eine zweite Person der Zentralen "
+                        "Stelle wieder aktiv."
+                    ),
+                )
+            else:
+                messages.success(request, _("Der Gefährdungshinweis ist berichtigt."))
             return redirect("incidents:entry", pk=entry.pk)
     return _page(request, "incidents/entry_form.html", "entries", {"form": form, "entry": entry}, status=400)
 
@@ -541,6 +553,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"detail": _("Ungültige Eingabe.")}, status=400)
     form = LookupForm(data)
     hint = None
+    status = 400
     if form.is_valid():
         try:
             hint = services.lookup(
@@ -551,21 +564,24 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 case_number=form.cleaned_data["case_number"],
             )
         except IncidentError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field, exc.message)
+            status = exc.status_code
     if _wants_json(request):
         if hint is None:
             return JsonResponse(
                 {
-                    "detail": _("Bitte prüfen Sie Ihre Angaben."),
+                    "detail": form.non_field_errors()[0]
+                    if status == 429
+                    else _("Bitte prüfen Sie Ihre Angaben."),
                     "errors": {k: [str(e) for e in v] for k, v in form.errors.items()},
                 },
-                status=400,
+                status=status,
             )
         return JsonResponse(
             {"hint": hint.found, "level": hint.level, "measures": list(hint.measures), "text": hint.text}
         )
     if hint is None:
-        return _page(request, "incidents/lookup.html", "lookup", {"form": form}, status=400)
+        return _page(request, "incidents/lookup.html", "lookup", {"form": form}, status=status)
     return _page(request, "incidents/lookup.html", "lookup", {"form": LookupForm(), "hint": hint})
 
 

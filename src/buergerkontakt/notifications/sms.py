@@ -19,6 +19,8 @@ from typing import Protocol
 
 from django.conf import settings
 
+from buergerkontakt.core.private_files import open_private, private_dir
+
 log = logging.getLogger(__name__)
 
 
@@ -47,12 +49,11 @@ class LoggingGateway:
     """Demo gateway: one file per message (like the file e-mail backend), a masked log line."""
 
     def send(self, message: SmsMessage) -> None:
-        directory = settings.SMS_FILE_PATH
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = private_dir(settings.SMS_FILE_PATH)  # 0700, files 0600 (ADR 0015)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         path = directory / f"{stamp}-{secrets.token_hex(4)}.txt"
-        path.write_text(f"To: {message.to}\nFrom: {settings.SMS_SENDER}\n\n{message.text}\n",
-                        encoding="utf-8")
+        with open_private(path, "w") as stream:
+            stream.write(f"To: {message.to}\nFrom: {settings.SMS_SENDER}\n\n{message.text}\n")
         log.info("SMS an %s (%d Zeichen) abgelegt", mask(message.to), len(message.text))
 
 

@@ -123,13 +123,40 @@ def _empty_note(values: list) -> list[str]:
             f'text-anchor="middle">{escape(_("Keine Werte im Zeitraum."))}</text>']
 
 
-def _legend(series: Sequence[Series]) -> list[str]:
+# Bar series after the first also differ by a pattern (not by colour only): hatching drawn over
+# the coloured bar and its legend key.
+PATTERNS = (
+    '<path d="M0,8 L8,0" class="hatch-line"/>',  # diagonal
+    '<path d="M0,4 L8,4 M4,0 L4,8" class="hatch-line"/>',  # cross
+    '<circle cx="4" cy="4" r="1.6" class="hatch-dot"/>',  # dots
+)
+
+
+def _pattern_defs(chart_id: str, count: int) -> list[str]:
+    if count < 2:
+        return []
+    defs = [
+        f'<pattern id="{chart_id}-h{index}" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f"{PATTERNS[(index - 1) % len(PATTERNS)]}</pattern>"
+        for index in range(1, count)
+    ]
+    return ["<defs>", *defs, "</defs>"]
+
+
+def _hatch(chart_id: str, index: int, x: float, y: float, width: float, height: float) -> str:
+    return (f'<rect class="hatch" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
+            f'fill="url(#{chart_id}-h{index})"/>')
+
+
+def _legend(series: Sequence[Series], chart_id: str | None = None) -> list[str]:
     if len(series) < 2:
         return []
     parts, x = [], LEFT
     y = HEIGHT - 14
     for index, item in enumerate(series):
         parts.append(f'<rect class="series-{index % 6}" x="{x}" y="{y - 9}" width="12" height="12"/>')
+        if chart_id and index:
+            parts.append(_hatch(chart_id, index, x, y - 9, 12, 12))
         parts.append(f'<text class="legend" x="{x + 16}" y="{y + 2}">{escape(item.name)}</text>')
         x += 28 + 8 * len(item.name)
     return parts
@@ -184,7 +211,10 @@ def bar_chart(
                 f'width="{max(bar_w - 1, 1):.1f}" height="{height:.1f}"><title>{escape(labels[index])}: '
                 f"{escape(_number(value))} {escape(unit)}</title></rect>"
             )
-    body += _labels(labels, centres) + _legend(series) + _empty_note(values)
+            if s_index and height > 0:
+                body.append(_hatch(chart_id, s_index, x, TOP + plot_h - height, max(bar_w - 1, 1), height))
+    body = _pattern_defs(chart_id, len(series)) + body
+    body += _labels(labels, centres) + _legend(series, chart_id) + _empty_note(values)
     return _frame(title, _describe(labels, series, unit), body, chart_id, "chart-bar")
 
 

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from buergerkontakt.core.models import Location, Role, Team, User
 from buergerkontakt.core.permissions import assignments
-from buergerkontakt.incidents.stats import monthly_counts_by_level
+from buergerkontakt.incidents.models import Level
+from buergerkontakt.incidents.stats import monthly_summary
 
 from . import charts, kpis
 from .kpis import Column, Period, Table
@@ -684,37 +685,44 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
 
 # incidents ------------------------------------------------------------------------------------
 def incidents_section(scope: ReportScope, period: Period) -> Section:
+    """Anonymised incident counts (``incidents.stats.monthly_summary``): whole months, for every
+    location of the viewer's authorities – a location or team filter does not narrow them, so
+    that two selections cannot be subtracted to single out an incident."""
     section = Section("vorfaelle", _("Vorfälle nach Monat und Stufe (anonymisiert)"))
     min_count = settings.REPORTS_INCIDENT_MIN_COUNT
+    min_group = settings.INCIDENT_STATS_MIN_GROUP
     section.intro = _(
-        "Nur Anzahlen, keine Angaben zu Personen. Weniger als %(n)d Vorfälle werden als "
-        "„< %(n)d“ ausgewiesen."
-    ) % {"n": min_count}
-    counts = monthly_counts_by_level(
-        sorted(scope.location_ids), period.first, period.last, min_count=min_count
+        "Nur Anzahlen, keine Angaben zu Personen; immer ganze Kalendermonate und alle Standorte "
+        "der Behörde. Weniger als %(n)d Vorfälle (auch keiner) werden als „< %(n)d“ ausgewiesen; "
+        "nach Stufen aufgeschlüsselt wird erst ab %(group)d Vorfällen im Monat."
+    ) % {"n": min_count, "group": min_group}
+    authority_ids = Location.objects.filter(pk__in=scope.location_ids).values("authority_id")
+    location_ids = Location.objects.filter(authority_id__in=authority_ids).values_list("pk", flat=True)
+    summary = monthly_summary(
+        sorted(location_ids), period.first, period.last, min_count=min_count, min_group=min_group
     )
-    levels = sorted({item["level"] for item in counts}) or [1, 2, 3]
-    months: dict[date, dict] = {}
-    for item in counts:
-        month = item["month"]
-        row = months.setdefault(month, {"label": kpis.bucket_label(month, "month"), "month": month})
-        row[f"level_{item['level']}"] = item["count"] if item["count"] is not None else f"< {min_count}"
-    rows = [months[m] for m in sorted(months)]
-    for row in rows:
-        for level in levels:
-            row.setdefault(f"level_{level}", 0)
+    below = f"< {min_count}"
+    rows = []
+    for item in summary:
+        row = {"label": kpis.bucket_label(item["month"], "month"), "month": item["month"]}
+        for level in Level.values:
+            value = item["levels"].get(level, "–") if item["breakdown"] else "–"
+            row[f"level_{level}"] = below if value is None else value
+        row["total"] = (below if item["total"] is None else item["total"]) if item["total_shown"] else "–"
+        rows.append(row)
     table = Table(
         "vorfaelle",
         _("Vorfälle je Monat und Stufe"),
         [
             Column("label", _("Monat")),
-            *[Column(f"level_{level}", _("Stufe %(n)d") % {"n": level}) for level in levels],
+            *[Column(f"level_{level}", _("Stufe %(n)d") % {"n": level}) for level in Level.values],
+            Column("total", _("Gesamt")),
         ],
         rows,
         empty_text=_("Im Zeitraum sind keine Vorfälle gemeldet."),
     )
     section.tables = [table]
-    if rows:
+    if any(item["breakdown"] for item in summary):
         section.charts = [
             Chart(
                 charts.bar_chart(
@@ -728,7 +736,7 @@ def incidents_section(scope: ReportScope, period: Period) -> Section:
                                 for r in rows
                             ],
                         )
-                        for level in levels
+                        for level in Level.values
                     ],
                     unit=_("Vorfälle"),
                 ),

@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from buergerkontakt.appointments import services as booking
+from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import Schedule, ServiceGroup
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
@@ -117,8 +119,34 @@ class RegisterForm(forms.Form):
                                         % {"max": MAX_SERVICES})
         return chosen
 
+    def clean_phone(self):
+        # The same rule as the service, so its error is shown at this field in the first round.
+        try:
+            return booking.normalise_phone(self.cleaned_data.get("phone") or "")
+        except BookingError:
+            raise forms.ValidationError(_("Bitte geben Sie eine gültige Mobilnummer an, "
+                                          "z. B. 0151 23456789.")) from None
+
+    def _check_combination(self, data) -> None:
+        """Services that cannot share one appointment, or a location that does not offer them."""
+        chosen = list(data.get("services") or [])
+        if not chosen:
+            return
+        try:
+            booking.group_for(chosen)
+        except BookingError as exc:
+            self.add_error("services", exc.message)
+            return
+        for location in data.get("locations") or []:
+            try:
+                booking.group_for(chosen, location)
+            except BookingError:
+                self.add_error("locations", _("%(location)s bietet diese Leistung nicht an.")
+                               % {"location": location.name})
+
     def clean(self):
         data = super().clean()
+        self._check_combination(data)
         if not data.get("mornings") and not data.get("afternoons"):
             self.add_error("afternoons", _("Bitte wählen Sie vormittags, nachmittags oder beides."))
         start, end = data.get("date_from"), data.get("date_until")

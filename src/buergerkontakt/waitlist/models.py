@@ -110,6 +110,9 @@ class Offer(models.Model):
     expires_at = models.DateTimeField(_("gilt bis"))
     created_at = models.DateTimeField(_("angeboten am"), auto_now_add=True)
     decided_at = models.DateTimeField(_("entschieden am"), null=True, blank=True)
+    # An offer made in the quiet hours is texted when they end (the e-mail goes at once).
+    sms_due_at = models.DateTimeField(_("SMS fällig ab"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("SMS verschickt am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Terminangebot")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from buergerkontakt.notifications import sms
+from buergerkontakt.notifications import quiet_hours, sms
 
 from . import links
 from .models import Entry, Offer
@@ -70,9 +70,33 @@ def render(entry: Entry, kind: str, offer: Offer | None = None, channel: str = "
 def send_now(entry: Entry, kind: str, offer: Offer | None = None) -> None:
     subject, body = render(entry, kind, offer)
     EmailMessage(subject=subject, body=body, to=[entry.email]).send()
-    if kind == "offer" and entry.phone:
-        _subject, text = render(entry, kind, offer, channel="sms")
-        sms.send_sms(entry.phone, text)
+    if kind == "offer" and entry.phone and offer is not None:
+        now = timezone.now()
+        if quiet_hours.is_quiet(now):  # texted when the quiet hours end (send_due_offer_sms)
+            Offer.objects.filter(pk=offer.pk, sms_sent_at__isnull=True).update(
+                sms_due_at=quiet_hours.daytime_from(now))
+        else:
+            _send_offer_sms(entry, offer, now)
+
+
+def _send_offer_sms(entry: Entry, offer: Offer, now) -> bool:
+    """Text the offer once (the row is claimed first, so two workers never both send)."""
+    if not Offer.objects.filter(pk=offer.pk, sms_sent_at__isnull=True).update(sms_sent_at=now):
+        return False
+    _subject, text = render(entry, "offer", offer, channel="sms")
+    sms.send_sms(entry.phone, text)
+    return True
+
+
+def send_due_offer_sms(now=None) -> int:
+    """Text the open offers that were made in the quiet hours, once they are over."""
+    now = now or timezone.now()
+    if quiet_hours.is_quiet(now):
+        return 0
+    due = (Offer.objects.filter(status=Offer.Status.OPEN, sms_sent_at__isnull=True, sms_due_at__lte=now,
+                                expires_at__gt=now)
+           .select_related("entry", "appointment__location").order_by("sms_due_at", "pk"))
+    return sum(_send_offer_sms(offer.entry, offer, now) for offer in due if offer.entry.phone)
 
 
 @task

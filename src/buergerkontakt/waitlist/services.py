@@ -53,6 +53,7 @@ from buergerkontakt.appointments.models import Appointment, Quota, ServiceGroup
 from buergerkontakt.core import ratelimit
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
+from buergerkontakt.notifications import quiet_hours
 
 from . import notifications
 from .models import MORNING_ENDS_HOUR, Entry, Offer
@@ -252,7 +253,8 @@ def _hold_for(entry: Entry, service_ids: list[int], location_id: int, start: dat
     group = _group_for(service_ids, location_id)
     if group is None:
         return None
-    expires = min(now + timedelta(minutes=group.waitlist_offer_minutes), start)
+    # The answer time counts daytime only: an offer made at 22:54 does not run out at night.
+    expires = min(quiet_hours.add_daytime(now, timedelta(minutes=group.waitlist_offer_minutes)), start)
     try:
         with transaction.atomic():
             appointment = booking.hold_slot(service_ids, location_id, start, quota=Quota.ONLINE,

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from buergerkontakt.appointments import events
 from buergerkontakt.appointments.models import Appointment, Quota
 
 
@@ -18,3 +19,10 @@ def offer_cancelled(sender, instance: Appointment, created: bool, **kwargs) -> N
 
     pk = instance.pk
     transaction.on_commit(lambda: offer_cancelled_task.enqueue(pk))
+
+
+@receiver(events.capacity_freed_at_once, dispatch_uid="waitlist_offer_at_once")
+def offer_at_once(sender, appointment_id: int, now, **kwargs) -> None:
+    from .services import offer_freed
+
+    offer_freed(appointment_id, now=now, release_now=True)

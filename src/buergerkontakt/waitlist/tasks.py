@@ -6,7 +6,7 @@ from django.tasks import task
 
 from buergerkontakt.core import scheduler
 
-from . import services
+from . import notifications, services
 
 
 @task
@@ -35,6 +35,13 @@ def offer_cancelled_task(appointment_id: int) -> int:
     return len(services.offer_freed(appointment_id, release_now=False))
 
 
+@task
+def send_due_offer_sms() -> int:
+    """Offers made in the quiet hours are texted once they end."""
+    return notifications.send_due_offer_sms()
+
+
 scheduler.register(match_task, 120)
+scheduler.register(send_due_offer_sms, 60)
 scheduler.register(expire_offers_task, 60)
 scheduler.register(expire_entries_task, 3600)

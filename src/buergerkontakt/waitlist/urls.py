@@ -1,25 +1,14 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from . import views
 
-
-class CodeConverter:
-    regex = "[2-9A-HJ-NP-Za-hj-np-z]{8}"
-
-    def to_python(self, value: str) -> str:
-        return value.upper()
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(CodeConverter, "waitcode")
+# <code:…> is the public 8-character code (core/links.py, registered in core/apps.py).
 
 app_name = "waitlist"
 
 urlpatterns = [
     path("", views.register, name="register"),
     path("eingetragen/", views.registered, name="registered"),
-    path("angebot/<waitcode:code>/", views.offer, name="offer"),
-    path("<waitcode:code>/zurueckziehen/", views.withdraw, name="withdraw"),
+    path("angebot/<code:code>/", views.offer, name="offer"),
+    path("<code:code>/zurueckziehen/", views.withdraw, name="withdraw"),
 ]

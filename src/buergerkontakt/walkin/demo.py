@@ -86,31 +86,35 @@ def _todays_tickets(location: Location, queues: dict[str, Queue]) -> None:
     for clerk, serves in zip(clerks, ([a, b], [a], [b, queues["C"]]), strict=True):
         services.set_desk(clerk, location, clerk.workstation_room, serves)
 
+    def issue(queue: Queue, **kwargs) -> Ticket:
+        # The demo shows a morning at any hour: outside walk-in hours the reception overrides.
+        return services.issue_ticket(queue, by=clerks[0], override_reason="Demodaten", **kwargs)
+
     def at(minutes_ago: int):
         return now - timedelta(minutes=minutes_ago) * scale
 
     # Served earlier (their times feed the wait estimate).
     for i, clerk in enumerate(clerks * 2):
-        ticket = services.issue_ticket(a if i % 2 else b, now=at(95 - i * 9))
+        ticket = issue(a if i % 2 else b, now=at(95 - i * 9))
         services.call_ticket(ticket, clerk, location, now=at(88 - i * 9))
         services.start(ticket, clerk, now=at(87 - i * 9))
         services.finish(ticket, clerk, now=at(83 - i * 9 - (i * 5) % 9))
     # Called three times, nobody came.
-    missed = services.issue_ticket(b, now=at(40))
+    missed = issue(b, now=at(40))
     services.call_ticket(missed, clerks[2], location, now=at(30))
     for minutes in (29, 28):
         services.recall(missed, clerks[2], now=at(minutes))
     services.mark_missed(missed, clerks[2], now=at(27))
     # One in service, one just called.
-    serving = services.issue_ticket(a, now=at(25))
+    serving = issue(a, now=at(25))
     services.call_ticket(serving, clerks[0], location, now=at(9))
     services.start(serving, clerks[0], now=at(8))
-    called = services.issue_ticket(b, now=at(20))
+    called = issue(b, now=at(20))
     services.call_ticket(called, clerks[2], location, now=at(1))
     # Waiting: walk-ins and an emergency.
     for minutes in (18, 14, 9, 5, 2):
-        services.issue_ticket(a if minutes % 2 else b, now=at(minutes))
-    services.issue_ticket(a, emergency=True, emergency_reason="Ausweis verloren, Flug heute Abend",
+        issue(a if minutes % 2 else b, now=at(minutes))
+    issue(a, emergency=True, emergency_reason="Ausweis verloren, Flug heute Abend",
                           now=at(3))
     # An appointment holder who has checked in (if one is booked for later today).
     soon = (Appointment.objects.filter(location=location, status=Appointment.Status.CONFIRMED,

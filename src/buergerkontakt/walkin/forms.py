@@ -77,6 +77,10 @@ class IssueForm(forms.Form):
     reason = forms.CharField(label=_("Grund des Notfalls"), max_length=REASON_MAX, required=False,
                              help_text=_("z. B. „kein Geld für Lebensmittel“, „Räumung morgen“ – "
                                          "ohne Namen."))
+    override_reason = forms.CharField(
+        label=_("Grund für eine Nummer außerhalb der Vorsprachezeit"), max_length=REASON_MAX, required=False,
+        help_text=_("Nur außerhalb der Zeiten für Vorsprache ohne Termin nötig, z. B. „Termin wegen "
+                    "Busausfall verpasst“ – ohne Namen."))
 
     def __init__(self, location: Location, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,6 +32,10 @@ class Queue(models.Model):
     is_active = models.BooleanField(_("aktiv"), default=True)
     walk_in = models.BooleanField(_("Wartenummern ohne Termin"), default=True,
                                   help_text=_("Empfang und Kiosk dürfen Nummern ohne Termin ausgeben."))
+    walk_in_cutoff_minutes = models.PositiveSmallIntegerField(
+        _("Annahmeschluss (Minuten vor Ende der Vorsprachezeit)"), default=0,
+        help_text=_("Nummern ohne Termin gibt es nur in den Zeiten „Vorsprache ohne Termin“ des "
+                    "Standorts, bis so viele Minuten vor deren Ende. Ohne solche Zeiten: jederzeit."))
     missed_after_calls = models.PositiveSmallIntegerField(
         _("„nicht erschienen“ nach Aufrufen"), default=3,
         help_text=_("Erst nach so vielen unbeantworteten Aufrufen kann eine Nummer als nicht erschienen "

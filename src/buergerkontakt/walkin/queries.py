@@ -14,6 +14,7 @@ from buergerkontakt.core.models import Location, Role, Room, User
 from buergerkontakt.core.permissions import locations_q
 
 from . import ordering
+from .hours import walk_in_hours
 from .models import CallEvent, Desk, Queue, Screen, Ticket
 from .services import local_day
 
@@ -159,3 +160,15 @@ def screen_by_key(key: str, kind: str) -> Screen | None:
 
 def desks_at(location: Location) -> QuerySet[Desk]:
     return Desk.objects.filter(location=location).select_related("user", "room")
+
+
+def walk_in_closed(location: Location, now: datetime | None = None) -> list[dict]:
+    """The location's walk-in queues that give out no numbers right now, with the next time."""
+    now = now or timezone.now()
+    closed = []
+    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
+    for queue in queues:
+        hours = walk_in_hours(queue, now)
+        if not hours.open:
+            closed.append({"queue": queue, "text": hours.closed_text})
+    return closed

@@ -18,14 +18,17 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from buergerkontakt.alarms.workplace import Workplace, set_current_workplace, workplace_room_at
 from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
 from buergerkontakt.core.calendar import local_zone
 from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location, Room, User
 
 from . import live, ordering
+from .hours import walk_in_hours
 from .models import CallEvent, DailyNumber, Desk, Queue, Ticket
 
 Status = Ticket.Status
@@ -58,7 +61,7 @@ def _event(ticket: Ticket, kind: str, now: datetime, *, user: User | None = None
 def _locked(ticket: Ticket | int) -> Ticket:
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     try:
-        return Ticket.objects.select_for_update().select_related("queue").get(pk=pk)
+        return for_update(Ticket.objects.select_related("queue")).get(pk=pk)
     except Ticket.DoesNotExist:
         raise QueueError(_("Diese Wartenummer gibt es nicht."), 404) from None
 
@@ -81,7 +84,7 @@ def _next_number(queue: Queue, day: date) -> int:
 
 
 def _create(queue: Queue, kind: str, now: datetime, *, by: User | None, event: str, reason: str = "",
-            appointment: Appointment | None = None) -> Ticket:
+            appointment: Appointment | None = None, note: str = "") -> Ticket:
     day = local_day(now)
     ticket = Ticket.objects.create(
         queue=queue, origin=queue, prefix=queue.prefix, day=day, number=_next_number(queue, day),
@@ -90,17 +93,26 @@ def _create(queue: Queue, kind: str, now: datetime, *, by: User | None, event: s
         reserved_for=appointment.staff if appointment else None,
         queued_at=now, issued_at=now, issued_by=by,
     )
-    _event(ticket, event, now, user=by, note=reason)
+    _event(ticket, event, now, user=by, note=note or reason)
     live.queue_changed(queue.pk)
     return ticket
 
 
+class OutsideWalkInHours(QueueError):
+    """No walk-in numbers now; the message names the next walk-in time."""
+
+
 def issue_ticket(queue: Queue, *, emergency_reason: str = "", emergency: bool = False,
-                 by: User | None = None, now: datetime | None = None) -> Ticket:
-    """A numbered ticket for a walk-in (or an emergency, which needs a reason and is served first)."""
+                 by: User | None = None, override_reason: str = "", now: datetime | None = None) -> Ticket:
+    """A numbered ticket for a walk-in (or an emergency, which needs a reason and is served first).
+
+    Walk-in numbers are given out only within the walk-in hours (``hours.py``); outside them a staff
+    member (``by``) may still issue one with a stated ``override_reason``, which is recorded.
+    """
     now = _now(now)
     if not queue.is_active:
         raise QueueError(_("Diese Warteschlange ist geschlossen."))
+    note = ""
     if emergency:
         reason = _clean_reason(emergency_reason)
     elif not queue.walk_in:
@@ -108,9 +120,18 @@ def issue_ticket(queue: Queue, *, emergency_reason: str = "", emergency: bool = 
                          % {"queue": queue.name})
     else:
         reason = ""
+        hours = walk_in_hours(queue, now)
+        if not hours.open:
+            override = " ".join((override_reason or "").split())
+            if by is None or not override:
+                raise OutsideWalkInHours(hours.closed_text, 409)
+            if len(override) > REASON_MAX:
+                raise QueueError(_("Der Grund ist zu lang (höchstens %(max)s Zeichen).")
+                                 % {"max": REASON_MAX})
+            note = _("außerhalb der Vorsprachezeit: %(reason)s") % {"reason": override}
     with transaction.atomic():
         return _create(queue, Kind.EMERGENCY if emergency else Kind.WALK_IN, now, by=by,
-                       event=Event.ISSUED, reason=reason)
+                       event=Event.ISSUED, reason=reason, note=note)
 
 
 CODE_RE = re.compile(rf"(?<![{CODE_ALPHABET}])([{CODE_ALPHABET}]{{{CODE_LENGTH}}})(?![{CODE_ALPHABET}])")
@@ -198,11 +219,18 @@ def set_desk(user: User, location: Location, room: Room, queues: list[Queue]) ->
     with transaction.atomic():
         desk, _created = Desk.objects.update_or_create(user=user, location=location, defaults={"room": room})
         desk.queues.set(queues)
+        # The desk chosen is where the person works now: the alarm and supervision use the same place.
+        set_current_workplace(user, room=room, source=Workplace.Source.DESK)
     return desk
 
 
 def desk_of(user: User, location: Location) -> Desk | None:
-    return Desk.objects.filter(user=user, location=location).select_related("room").first()
+    """The person's desk at the location; its room is where they work now (their workplace, shared
+    with the alarm) when that is at this location, else the room chosen with the desk."""
+    desk = Desk.objects.filter(user=user, location=location).select_related("room").first()
+    if desk is not None and (room := workplace_room_at(user, location.pk)) is not None:
+        desk.room = room
+    return desk
 
 
 def active_ticket(user: User) -> Ticket | None:

@@ -198,6 +198,7 @@ def _reception_context(request: HttpRequest, location: Location, **extra) -> dic
         "overview": queries.location_overview(location),
         "tickets": queries.todays_tickets(location)[:200],
         "screens": location.screens.filter(is_active=True),
+        "walk_in_closed": queries.walk_in_closed(location),
         "nav_active": "reception",
         **extra,
     }
@@ -225,7 +226,12 @@ def issue(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         ticket = services.issue_ticket(data["queue"], emergency=data["emergency"],
-                                       emergency_reason=data["reason"], by=request.user)
+                                       emergency_reason=data["reason"], by=request.user,
+                                       override_reason=data["override_reason"])
+    except services.OutsideWalkInHours as exc:
+        form.add_error("override_reason", _("%(closed)s Bitte geben Sie einen Grund an, um trotzdem eine "
+                                            "Nummer auszugeben.") % {"closed": exc.message})
+        return _reception_error(request, location, _("Bitte prüfen Sie die Angaben."), issue_form=form)
     except QueueError as exc:
         return _reception_error(request, location, exc.message, exc.status_code, issue_form=form)
     return redirect("queue_staff:print", pk=ticket.pk)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from buergerkontakt.core.calendar import local_zone
+
 from . import queries, services
 from .forms import CheckInForm
+from .hours import walk_in_hours
 from .links import ticket_for
 from .models import Queue, Screen
 from .services import QueueError
@@ -35,6 +39,7 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     state = queries.display_state(screen.location_id, limit=screen.recent_count)
     return render(request, "queue/display.html", {
         "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
+        "time_zone": local_zone().key,  # the TV's clock shows the office's time, not the device's
     })
 
 
@@ -44,7 +49,15 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     if screen is None:
         return _screen_missing(request)
     location = screen.location
-    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True)
+    queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
+    now = timezone.now()
+    open_queues, closed_text = [], ""
+    for queue in queues:
+        hours = walk_in_hours(queue, now)
+        if hours.open:
+            open_queues.append(queue)
+        else:
+            closed_text = closed_text or hours.closed_text
     form = CheckInForm()
     error, status = "", 200
     if request.method == "POST":
@@ -67,7 +80,8 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
             context.update(screen=screen, kiosk=True)
             return render(request, "queue/print.html", context)
     return render(request, "queue/kiosk.html",
-                  {"screen": screen, "queues": queues, "form": form, "error": error}, status=status)
+                  {"screen": screen, "queues": open_queues, "walk_in_closed": closed_text, "form": form,
+                   "error": error}, status=status)
 
 
 @require_GET

@@ -15,7 +15,10 @@
 
   function tick() {
     var now = new Date();
-    clock.textContent = now.toLocaleTimeString(document.documentElement.lang || "de", { hour: "2-digit", minute: "2-digit" });
+    // The office's time zone, whatever the device is set to.
+    var options = { hour: "2-digit", minute: "2-digit" };
+    if (root.dataset.tz) { options.timeZone = root.dataset.tz; }
+    clock.textContent = now.toLocaleTimeString(document.documentElement.lang || "de", options);
   }
   tick();
   setInterval(tick, 10000);

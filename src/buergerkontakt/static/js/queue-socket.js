@@ -28,10 +28,11 @@
         clearTimers();
         handlers.online(false);
         if (stopped || event.code === 4403 || event.code === 4404) { handlers.gone && handlers.gone(event.code); return; }
-        // At most ~3.5 s between attempts, so every client is back within 5 s of a server restart
-        // (SPEC R2); the jitter spreads a whole building's reconnects.
-        var delay = Math.min(3000, 250 * Math.pow(2, retry)) + Math.random() * 500;
-        retry += 1;
+        // Back-off capped at 2 s, so every client is back within 5 s of the workers being healthy
+        // after a restart (SPEC R2, docs/adr/0012); the jitter (50–100 % of the step) spreads a
+        // whole building's reconnects. On reconnect the server sends the full state again.
+        var delay = Math.min(2000, 200 * Math.pow(2, retry)) * (0.5 + Math.random() / 2);
+        retry = Math.min(retry + 1, 10);
         setTimeout(connect, delay);
       };
     }

@@ -49,6 +49,16 @@ class Command(BaseCommand):
         w(f"  {'Benutzername':<15} {'Rolle':<40} {'Bereich':<42} TOTP-Schlüssel (nur Demo)")
         for login in demo_logins():
             w(f"  {login.username:<15} {login.role[:40]:<40} {login.scope[:42]:<42} {login.totp_secret}")
+        if getattr(settings, "AUTH_LDAP_SERVER_URI", ""):
+            w("")
+            w(f"Verzeichnis (LDAP): {settings.AUTH_LDAP_SERVER_URI} – Mitarbeitende melden sich unter")
+            w(f"{base}/anmelden/ mit ihrem Verzeichnis-Benutzernamen und -Passwort an; Rollen kommen aus")
+            w(f"den Gruppenzuordnungen: {base}/admin/directory_auth/grouprolemapping/")
+        if getattr(settings, "OIDC_DISCOVERY_URL", ""):
+            w("")
+            w(f"Identitätsanbieter (OpenID Connect): {settings.OIDC_DISCOVERY_URL}")
+            w(f"  „Mit Dienstkonto anmelden“ unter {base}/anmelden/ · Rückkehr-Adresse beim Anbieter:")
+            w(f"  {base}/anmelden/dienstkonto/rueckkehr/")
         w("")
         w("Beenden mit Strg+C.")
 
@@ -56,7 +66,7 @@ class Command(BaseCommand):
         children: list[subprocess.Popen] = []
         if not no_worker:
             # The worker runs the tasks; the scheduler enqueues the periodic ones (core/scheduler.py).
-            children.append(subprocess.Popen([sys.executable, "manage.py", "db_worker"],
+            children.append(subprocess.Popen([sys.executable, "manage.py", "run_worker"],
                                              cwd=settings.BASE_DIR))
             children.append(subprocess.Popen([sys.executable, "manage.py", "run_scheduler"],
                                              cwd=settings.BASE_DIR))
