@@ -268,6 +268,9 @@ if env("PASSWORD_HASHERS"):
 # Second factor (TOTP) for every staff sign-in. Only switch off for a local demo.
 REQUIRE_2FA = env_bool("REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Bürgerkontakt")
+# Not even a superuser reads a TOTP secret or enrolment QR code in the admin; a device can only be
+# reset (deleted), then the person enrols again.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 RECOVERY_CODE_COUNT = 10
 # Login throttling (django-axes): lock username+IP after N failures for the cool-off time.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from buergerkontakt.appointments import services
 from buergerkontakt.appointments.models import Appointment, Schedule, ServiceGroup, Slot
 from buergerkontakt.core.models import Authority, Location, User
-from buergerkontakt.directory.models import Service
+from buergerkontakt.directory.models import HoursKind, HoursRule, Service
 from tests.factories import Org, build_org
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -106,6 +106,10 @@ def build_office(*, counters: int = 2, online_quota: int = 1,
     other = make_service(org.authority, "fuehrerschein", 15, locations=(org.location,))
     group = make_group(org.authority, "pass-und-ausweis", (short, long), **group_fields)
     make_group(org.authority, "fahrerlaubnis", (other,))
+    # The counters are open as long as their windows (schedules must lie within the opening hours).
+    latest = max(hm(end) for _start, end in windows)
+    HoursRule.objects.filter(location=org.location, team__isnull=True, kind=HoursKind.OPENING,
+                             end__lt=latest).update(end=latest)
     weekly_schedule(group, org.location, list(windows), counters=counters, online_quota=online_quota)
     if materialize:
         services.materialize_slots(group, org.location, *materialize)

@@ -9,7 +9,7 @@ import time_machine
 
 from buergerkontakt.appointments import engine, services
 from buergerkontakt.appointments.models import Quota, Slot
-from buergerkontakt.directory.models import CalendarException
+from buergerkontakt.directory.models import CalendarException, HoursKind, HoursRule
 
 from .builders import BERLIN, MONDAY, UTC, add_schedule, at, build_office, hm, slot_at, weekly_schedule
 
@@ -260,6 +260,8 @@ def test_min_days_ahead_and_past_starts():
 @pytest.mark.django_db
 def test_same_day_units_are_offered_only_on_their_day():
     office = build_office(materialize=None)
+    # the office opens at 07:00 for its spontaneous window (schedules lie within opening hours)
+    HoursRule.objects.filter(location=office.location, kind=HoursKind.OPENING).update(start=time(7))
     weekly_schedule(office.group, office.location, [("07:00", "08:00")], same_day_only=True)
     services.materialize_slots(office.group, office.location, MONDAY, MONDAY + timedelta(days=1))
     early_monday = at(2026, 6, 8, 6, 30)

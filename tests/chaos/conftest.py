@@ -1,8 +1,8 @@
 """Fixtures of the fault tests (tests/chaos/harness.py): the scaled platform as real processes.
 
 Tests marked ``chaos`` need PostgreSQL (``DATABASE_URL``) and Redis (``REDIS_URL``) – CI's second
-lane – and are skipped otherwise. ``stack``/``task_stack`` share one running platform for the whole
-run (starting one costs seconds); after each test every fault is undone (``Stack.heal``). A test
+lane – and are skipped otherwise. ``stack``/``task_stack`` share one running platform per test
+module (starting one costs seconds); after each test every fault is undone (``Stack.heal``). A test
 that must change the platform's configuration builds its own ``Stack(tmp_path, static_root=static)``.
 """
 
@@ -37,12 +37,12 @@ def _module_stack(tmp_path_factory, static, **options):
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _shared_stack(tmp_path_factory, static, django_db_setup):
     yield from _module_stack(tmp_path_factory, static)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _shared_task_stack(tmp_path_factory, static, django_db_setup):
     yield from _module_stack(tmp_path_factory, static, tasks=True)
 

@@ -215,6 +215,33 @@ class Schedule(models.Model):
                     raise ValidationError(
                         _("Beginn und Ende müssen im Zeitraster der Leistungsgruppe liegen "
                           "(%(minutes)d Minuten).") % {"minutes": unit})
+            self._check_opening_hours()
+
+    def _check_opening_hours(self) -> None:
+        """A weekly schedule lies within the location's published opening hours of its weekday (when
+        the location publishes weekly hours; dated schedules are extra days and may lie outside)."""
+        from buergerkontakt.directory.models import HoursKind, HoursRule
+
+        if self.weekday is None or self.start is None or self.end is None:
+            return
+        rules = HoursRule.objects.filter(location_id=self.location_id, team__isnull=True,
+                                         kind=HoursKind.OPENING)
+        if not rules.exists():
+            return
+        day_name = Weekday(self.weekday).label
+        windows = [(r.start, r.end) for r in rules.filter(weekday=self.weekday)]
+        if not windows:
+            raise ValidationError(
+                _("Der Standort ist laut Öffnungszeiten am %(day)s geschlossen. Bitte legen Sie zuerst "
+                  "Öffnungszeiten für diesen Tag an oder wählen Sie einen anderen Wochentag.")
+                % {"day": day_name})
+        if not any(start <= self.start and self.end <= end for start, end in windows):
+            hours = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in sorted(windows))
+            raise ValidationError(
+                _("Die Sprechzeit %(start)s–%(end)s liegt außerhalb der Öffnungszeiten am %(day)s "
+                  "(%(hours)s Uhr). Außerhalb der Öffnungszeiten werden keine Termine angeboten.")
+                % {"start": f"{self.start:%H:%M}", "end": f"{self.end:%H:%M}", "day": day_name,
+                   "hours": hours})
 
     def applies_weekly(self, day) -> bool:
         return (

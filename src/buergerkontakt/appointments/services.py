@@ -362,15 +362,21 @@ def _wanted_units(group: ServiceGroup, location: Location, start_date: date, end
     wanted: dict[datetime, list] = {}
     day = start_date
     while day <= end_date:
+        opening: list | None = None  # weekly schedules stay inside published opening hours
         if day in dated:
             todays = dated[day]
         elif _has_opening_hours(calendar, day):
             todays = [s for s in weekly if s.applies_weekly(day)]
+            if calendar.weekly or day in calendar.special_days:
+                opening = calendar.windows_on(day)
         else:
             todays = []
         for schedule in todays:
             for unit_start, unit_end in engine.split_units(day, schedule.start, schedule.end,
                                                            group.slot_minutes, tz):
+                if opening is not None and not any(w.start <= unit_start and unit_end <= w.end
+                                                   for w in opening):
+                    continue
                 entry = wanted.setdefault(unit_start, [unit_end, 0, 0, False])
                 entry[1] += schedule.online_quota
                 entry[2] += schedule.counters - schedule.online_quota
