@@ -26,6 +26,8 @@ def _test_settings(settings, tmp_path):
     # Escalation is driven with a controllable clock; the tests of the raising process's own timer
     # switch it on.
     settings.ALARM_ESCALATION_TIMER = False
+    # Tests travel in time with signed-in clients; tests/core/test_idle.py switches the idle sign-out on.
+    settings.SESSION_IDLE_TIMEOUT = 0
     yield
     # A request in English must not leave English switched on for the next test.
     from django.utils import translation
