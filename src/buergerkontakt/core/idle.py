@@ -49,8 +49,9 @@ def check(request, now: float | None = None) -> HttpResponse | None:
     last = request.session.get(LAST_ACTIVE)
     if last is not None and now - last > timeout:
         logout(request)
-        messages.info(request, _("Sie wurden nach %(minutes)s Minuten ohne Aktivität abgemeldet. Bitte melden "
-                                 "Sie sich erneut an.") % {"minutes": timeout // 60})
+        notice = _("Sie wurden nach %(minutes)s Minuten ohne Aktivität abgemeldet. Bitte melden "
+                   "Sie sich erneut an.")
+        messages.info(request, notice % {"minutes": timeout // 60})
         target = f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
         if request.headers.get("HX-Request") == "true":
             response = HttpResponse(status=401)
