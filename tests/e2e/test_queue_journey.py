@@ -206,19 +206,18 @@ def test_kiosk_checks_in_by_booking_code_and_issues_walk_in_tickets(live_url, pa
     expect(code_field).to_be_focused()
     axe(page)
 
-    # A code that does not exist: the kiosk again, with a clear message (404).
+    # A code that does not exist: the kiosk again, with the one message for every refused code (409).
     page.keyboard.type("ZZZZ2222")
     seen = len(console_errors)
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Einchecken").click()
-    assert answer.value.status == 404
+    assert answer.value.status == 409
     expect(page.get_by_role("alert")).to_contain_text(
-        "Zu diesem Buchungscode finden wir keinen Termin. Bitte prüfen Sie die Eingabe oder wenden Sie "
-        "sich an den Empfang.")
+        "Mit diesem Buchungscode ist hier kein Check-in möglich.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen im Jobcenter Mitte")
-    # Chromium logs the 404 answer itself; that one is expected.
-    assert console_errors[seen:] == ["Failed to load resource: the server responded with a status of 404 "
-                                     "(Not Found)"], console_errors
+    # Chromium logs the 409 answer itself; that one is expected.
+    assert console_errors[seen:] == ["Failed to load resource: the server responded with a status of 409 "
+                                     "(Conflict)"], console_errors
     del console_errors[seen:]
     axe(page)
 

@@ -257,7 +257,7 @@ def test_kiosk_walk_in_and_bad_input(client, org, queue):
         response = client.post(path, {"queue": bad})
         assert response.status_code == 400 and "Bitte wählen Sie ein Anliegen aus der Liste." in response.text
     response = client.post(path, {"code": "ZZZZZZZZ"})
-    assert response.status_code == 404 and "keinen Termin" in response.text
+    assert response.status_code == 409 and "kein Check-in möglich" in response.text
     response = client.post(path, {"code": ""})
     assert response.status_code == 400 and "Bitte geben Sie den Buchungscode ein." in response.text
     assert Ticket.objects.count() == 1

@@ -32,7 +32,8 @@ class ScreenAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "location", "is_active", "address")
     list_filter = ("kind", ("location", admin.RelatedOnlyFieldListFilter))
     readonly_fields = ("address",)
-    fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "key", "address")
+    fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "key", "address",
+              "allowed_networks")
 
     @admin.display(description=_("Adresse des Geräts"))
     def address(self, obj: Screen) -> str:

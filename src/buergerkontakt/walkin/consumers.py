@@ -29,7 +29,8 @@ class DisplayConsumer(LiveConsumer):
     async def connect(self):
         key = self.scope["url_route"]["kwargs"]["key"]
         screen = await database_sync_to_async(queries.screen_by_key)(key, Screen.Kind.DISPLAY)
-        if screen is None:
+        client = (self.scope.get("client") or ("",))[0]
+        if screen is None or not screen.admits(client):
             await self.close(code=FORBIDDEN)
             return
         self.screen = screen

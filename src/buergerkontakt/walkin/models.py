@@ -7,9 +7,11 @@ cancelled; a SERVING ticket can be handed over to another queue or room and is W
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +225,20 @@ class Desk(models.Model):
         return f"{self.user} – {self.room}"
 
 
+def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    parts = [part.strip() for part in (text or "").split(",")]
+    return [ipaddress.ip_network(part, strict=False) for part in parts if part]
+
+
+def validate_networks(text: str) -> None:
+    try:
+        parse_networks(text)
+    except ValueError:
+        raise ValidationError(
+            _("Bitte geben Sie IP-Adressen oder Netze an, z. B. 10.20.0.0/16, 192.168.5.12."), code="invalid",
+        ) from None
+
+
 def new_screen_key() -> str:
     return secrets.token_urlsafe(18)
 
@@ -248,6 +264,10 @@ class Screen(models.Model):
         _("Aufruf wiederholen nach (Sekunden)"), default=20,
         help_text=_("0 = nicht wiederholen. Die Anzeige wiederholt Gong und Hervorhebung einmal."))
     recent_count = models.PositiveSmallIntegerField(_("letzte Aufrufe anzeigen"), default=6)
+    allowed_networks = models.CharField(
+        _("Erlaubte Netze"), max_length=500, blank=True, validators=[validate_networks],
+        help_text=_("IP-Adressbereiche, aus denen das Gerät die Adresse öffnen darf, durch Kommas getrennt, "
+                    "z. B. 10.20.0.0/16, 192.168.5.12. Leer: von überall (nicht empfohlen)."))
 
     class Meta:
         verbose_name = _("Anzeige / Kiosk")
@@ -258,3 +278,14 @@ class Screen(models.Model):
 
     def permission_scope(self):
         return self.location
+
+    def admits(self, address: str) -> bool:
+        """Whether a request from ``address`` may use this screen (its allowed networks)."""
+        networks = parse_networks(self.allowed_networks)
+        if not networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)

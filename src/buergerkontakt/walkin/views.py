@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from buergerkontakt.core.calendar import local_zone
+from buergerkontakt.core.ratelimit import client_ip
 
 from . import queries, services
 from .forms import CheckInForm
@@ -19,6 +21,10 @@ from .links import ticket_for
 from .models import Queue, Screen
 from .services import QueueError
 from .staff_views import ticket_print_context
+
+KIOSK_CHECK_IN_REFUSED = gettext_lazy(
+    "Mit diesem Buchungscode ist hier kein Check-in möglich. Der Check-in geht am Tag Ihres Termins, "
+    "kurz vor der Uhrzeit. Bitte prüfen Sie die Eingabe oder wenden Sie sich an den Empfang.")
 
 
 def _not_found(request: HttpRequest, text: str) -> HttpResponse:
@@ -34,7 +40,7 @@ def _screen_missing(request: HttpRequest) -> HttpResponse:
 @require_GET
 def display(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
-    if screen is None:
+    if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
     state = queries.display_state(screen.location_id, limit=screen.recent_count)
     return render(request, "queue/display.html", {
@@ -46,7 +52,7 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.KIOSK)
-    if screen is None:
+    if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
     location = screen.location
     queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
@@ -72,7 +78,12 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
                 form = CheckInForm(request.POST)
                 if not form.is_valid():
                     raise QueueError(_("Bitte geben Sie den Buchungscode ein."))
-                ticket = services.check_in(form.cleaned_data["code"], location)
+                try:
+                    ticket = services.check_in(form.cleaned_data["code"], location)
+                except QueueError:
+                    # One answer for every refused code: a kiosk must not tell whether a booking
+                    # code exists, is elsewhere or was cancelled (the reception can look it up).
+                    raise QueueError(KIOSK_CHECK_IN_REFUSED, 409) from None
         except QueueError as exc:
             error, status = exc.message, exc.status_code
         else:
