@@ -131,7 +131,7 @@ def test_book_by_keyboard_get_the_mail_open_the_link_and_cancel(live_url, live_s
     cancel = page.get_by_role("link", name="Termin absagen")
     tab_to(page, cancel)
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Möchten Sie diesen Termin wirklich absagen?")).to_be_visible()
+    expect(page.get_by_text("wirklich absagen? Er wird dann für andere freigegeben.")).to_be_visible()
     axe(page)
     tab_to(page, page.get_by_role("button", name="Ja, Termin absagen"))
     page.keyboard.press("Enter")
