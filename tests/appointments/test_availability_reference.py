@@ -32,6 +32,7 @@ from buergerkontakt.appointments.models import (
 )
 from buergerkontakt.appointments.services import BookingError, DayAvailability
 from buergerkontakt.core.models import Location
+from buergerkontakt.directory.models import HoursKind, HoursRule
 from tests.factories import build_org
 
 from .builders import BERLIN, add_schedule, make_group, make_service, weekly_schedule
@@ -57,6 +58,9 @@ def _build(first_day: date, dst_sunday: date, seed: int):
                                      street=f"Weg {i}", postcode="63065", city="Teststadt",
                                      offers_online_booking=True) for i in (1, 2)]
     l1, l2, l3, l4 = org.location, org.second_location, *extra
+    # The scenarios need windows at any hour (night windows across DST): no published opening hours,
+    # so the schedules are not limited by them (they are checked against hours where hours exist).
+    HoursRule.objects.filter(location__in=(l1, l2), team__isnull=True, kind=HoursKind.OPENING).delete()
     s10 = make_service(org.authority, "kurz", 10)
     s15 = make_service(org.authority, "meldebescheinigung", 15)
     s30 = make_service(org.authority, "personalausweis", 30)
