@@ -70,3 +70,4 @@ def test_off_when_set_to_zero(staff, settings):
         staff.get(home)
     with time_machine.travel(start + timedelta(hours=3), tick=False):
         assert staff.get(home).status_code == 200
+

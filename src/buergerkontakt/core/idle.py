@@ -32,8 +32,18 @@ EXEMPT_URL_NAMES = ("alarms:raise",)
 WRITE_EVERY_SECONDS = 60  # the session is saved at most once a minute for activity alone
 
 
+# Never looked at: the health check must answer without the session (it reports a database outage
+# itself), and the API authenticates per request.
+UNTOUCHED_PREFIXES = ("/healthz", "/api/", "/static/")
+
+
 def _exempt(request) -> bool:
     return any(request.path_info == reverse(name) for name in EXEMPT_URL_NAMES)
+
+
+def _applies(request) -> bool:
+    return (bool(settings.SESSION_IDLE_TIMEOUT) and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not request.path_info.startswith(UNTOUCHED_PREFIXES))
 
 
 def _is_activity(request) -> bool:
@@ -67,14 +77,14 @@ class IdleTimeoutMiddleware(HybridMiddleware):
     def __call__(self, request):
         if self.is_async:
             return self.__acall__(request)
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if _applies(request):
             response = check(request)
             if response is not None:
                 return response
         return self.get_response(request)
 
     async def __acall__(self, request):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and settings.SESSION_IDLE_TIMEOUT:
+        if _applies(request):
             response = await sync_to_async(check)(request)
             if response is not None:
                 return response
