@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -728,9 +727,8 @@ def _throttle(user: User, moment: datetime) -> None:
     limit, period = ratelimit.rule("register_lookup_user")
     if ratelimit.hit("register_lookup_user", str(user.pk), limit=limit, period_seconds=period):
         return
-    window = int(moment.timestamp() // period)
-    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
-    if cache.add(f"rl-alert:{namespace}register_lookup:{user.pk}:{window}", 1, timeout=period + 5):
+    # The first refusal of the window (the same counter mechanism, its own scope) raises the alert.
+    if ratelimit.count("register_lookup_alert", str(user.pk), period_seconds=period) == 1:
         with transaction.atomic():
             row = _log(
                 Action.LOOKUP_THROTTLED,
