@@ -131,6 +131,8 @@ def test_services_lists_online_bookable_services_with_group_and_locations(client
 
 
 def test_availability_per_location_and_day(client, office, frozen):
+    for service in (office.short, office.long):  # offered there too (issue 26 defect 5)
+        service.locations.add(office.org.second_location)
     weekly_schedule(office.group, office.org.second_location, [("09:00", "10:00")], counters=1)
     services.materialize_slots(office.group, office.org.second_location, MONDAY, date(2026, 6, 19))
     response = client.get("/api/appointments/availability",

@@ -61,10 +61,11 @@ def _build(first_day: date, dst_sunday: date, seed: int):
     # The scenarios need windows at any hour (night windows across DST): no published opening hours,
     # so the schedules are not limited by them (they are checked against hours where hours exist).
     HoursRule.objects.filter(location__in=(l1, l2), team__isnull=True, kind=HoursKind.OPENING).delete()
-    s10 = make_service(org.authority, "kurz", 10)
-    s15 = make_service(org.authority, "meldebescheinigung", 15)
-    s30 = make_service(org.authority, "personalausweis", 30)
-    s45 = make_service(org.authority, "reisepass", 45)
+    everywhere = (l1, l2, l3, l4)  # offered at every location ("angeboten an Standorten")
+    s10 = make_service(org.authority, "kurz", 10, locations=everywhere)
+    s15 = make_service(org.authority, "meldebescheinigung", 15, locations=everywhere)
+    s30 = make_service(org.authority, "personalausweis", 30, locations=everywhere)
+    s45 = make_service(org.authority, "reisepass", 45, locations=everywhere)
     group_a = make_group(org.authority, "buergerbuero", (s10, s15, s30, s45), slot_minutes=15,
                          min_days_ahead=0, max_days_ahead=7, hold_minutes=20,
                          cancel_release_delay_minutes=120)

@@ -110,7 +110,7 @@ def _run_scenario(org, data) -> None:
     location, agent = org.location, org.users["agent"]
     durations = data.draw(st.lists(st.one_of(st.integers(5, 20), st.integers(5, 60)), min_size=1,
                                    max_size=3), label="durations")
-    offered_services = [make_service(org.authority, f"prop-{i}", minutes)
+    offered_services = [make_service(org.authority, f"prop-{i}", minutes, locations=(location,))
                         for i, minutes in enumerate(durations)]
     slot_minutes = data.draw(st.sampled_from([10, 15, 20, 30]), label="slot_minutes")
     group = make_group(

@@ -365,6 +365,7 @@ def test_online_quota_zero_is_internal_only():
 def test_availability_matches_free_starts_per_location_and_day(django_assert_max_num_queries):
     office = build_office(counters=1, online_quota=1)
     second = office.org.second_location
+    office.long.locations.add(second)  # offered there too (issue 26 defect 5)
     weekly_schedule(office.group, second, [("09:00", "10:00")], weekdays=[1, 3])
     services.materialize_slots(office.group, second, MONDAY, date(2026, 6, 19))
     office.book(at(2026, 6, 8, 8), now=NOW)

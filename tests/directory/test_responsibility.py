@@ -159,8 +159,10 @@ def test_invalid_stored_pattern_never_matches():
     assert not rule_matches(broken, Criteria.build(case_number="123"))
 
 
-def test_rule_without_criteria_never_matches():
-    assert not rule_matches(ResponsibilityRule(priority=1), Criteria.build(surname="Meier"))
+def test_rule_without_criteria_is_the_catch_all():
+    """Issue 26 defect 9 (2026-12-04): a rule without criteria takes everything (put it last)."""
+    assert rule_matches(ResponsibilityRule(priority=1), Criteria.build(surname="Meier"))
+    assert rule_matches(ResponsibilityRule(priority=1), Criteria.build(case_number="123"))
 
 
 def test_overlong_input_is_cut_not_an_error(setup):

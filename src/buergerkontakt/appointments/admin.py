@@ -79,6 +79,12 @@ class ServiceGroupForm(forms.ModelForm):
         return cleaned
 
 
+def warn_too_long_services(request, group: ServiceGroup) -> None:
+    """Saved all the same – the schedules may still be in the making – but said at once."""
+    for problem in configuration.too_long_services(group):
+        messages.warning(request, problem.message)
+
+
 class ScheduleInline(ScopedMixin, admin.TabularInline):
     model = Schedule
     authority_path = "group__authority"
@@ -97,7 +103,7 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("services",)
     inlines = [ScheduleInline]
-    actions = ["materialize_window"]
+    actions = ["materialize_window", "retire_or_delete"]
     readonly_fields = ("booking_preview",)
     fieldsets = (
         (None, {"fields": ("authority", "name", "slug", "services", "slot_minutes", "booking_preview")}),
@@ -109,6 +115,10 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
         (_("Erinnerung und Warteliste"), {"fields": ("reminder_hours_before", "reconfirm_required",
                                                      "reconfirm_hours_before", "waitlist_offer_minutes")}),
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_too_long_services(request, form.instance)
 
     @admin.display(description=_("Vorschau buchbarer Zeiten"))
     def booking_preview(self, group: ServiceGroup | None):
@@ -132,6 +142,24 @@ class ServiceGroupAdmin(ScopedMixin, admin.ModelAdmin):
             return gettext("nächste 14 Tage: keine buchbaren Zeiten – die Gruppe hat noch keinen Zeitplan.")
         return format_html_join("", "<div>{}: {}</div>", rows)
 
+    @admin.action(description=_("Löschen oder außer Betrieb nehmen (nur ohne anstehende Termine)"),
+                  permissions=["delete"])
+    def retire_or_delete(self, request, queryset):
+        """Through ``services.retire_or_delete_group``: deleted with its schedules and time units, or
+        retired when past appointments refer to it; refused while appointments are still to come."""
+        for group in queryset:
+            try:
+                removal = services.retire_or_delete_group(group)
+            except BookingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            if removal.deleted:
+                text = gettext("„%(name)s“ wurde mit Sprechzeiten und Zeiteinheiten gelöscht.")
+            else:
+                text = gettext("„%(name)s“ ist außer Betrieb: keine Sprechzeiten und Leistungen mehr, "
+                               "vergangene Termine bleiben erhalten.")
+            self.message_user(request, text % {"name": removal.name}, messages.SUCCESS)
+
     @admin.action(description=_("Zeiteinheiten für das Buchungsfenster erzeugen"))
     def materialize_window(self, request, queryset):
         today = timezone.localdate()
@@ -154,6 +182,15 @@ class ScheduleAdmin(ScopedMixin, admin.ModelAdmin):
                    ("location", admin.RelatedOnlyFieldListFilter), "weekday", "same_day_only")
     list_select_related = ("group", "location")
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_too_long_services(request, obj.group)
+
+    def delete_model(self, request, obj):
+        group = obj.group
+        super().delete_model(request, obj)
+        warn_too_long_services(request, group)
 
 
 # --- Capacity and bookings (read-only) -----------------------------------------------------------

@@ -346,13 +346,18 @@ def list_services(request: HttpRequest):
         scheduled.setdefault(group_id, set()).add(location_id)
     locations = Location.objects.filter(is_public=True, offers_online_booking=True).in_bulk(
         {loc for ids in scheduled.values() for loc in ids})
+    offered_at: dict[int, set[int]] = {}  # "angeboten an Standorten": booking only there
+    for service_id, location_id in Service.locations.through.objects.filter(
+            service__in=bookable).values_list("service_id", "location_id"):
+        offered_at.setdefault(service_id, set()).add(location_id)
     result = []
     for service in bookable:
         taken: set[int] = set()  # a location is served by the oldest group (as in services.py)
         group_items = []
         for group_id in groups_of.get(service.pk, []):
             here = sorted((locations[loc] for loc in scheduled.get(group_id, set()) - taken
-                           if loc in locations), key=lambda loc: (loc.name, loc.pk))
+                           if loc in locations and loc in offered_at.get(service.pk, ())),
+                          key=lambda loc: (loc.name, loc.pk))
             taken |= scheduled.get(group_id, set())
             if not here:
                 continue

@@ -12,8 +12,15 @@ class AppointmentsConfig(AppConfig):
 
         configuration.connect()
 
-        from buergerkontakt.directory.queries import set_online_locations_source
+        from buergerkontakt.directory.queries import set_duration_check, set_online_locations_source
 
         from .services import online_location_ids
 
         set_online_locations_source(online_location_ids)
+        set_duration_check(configuration.service_duration_problems)
+
+        from buergerkontakt.core import retirement
+
+        from .services import clear_location, location_live_work
+
+        retirement.register(check=location_live_work, cleanup=clear_location)

@@ -51,11 +51,13 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from buergerkontakt.core.calendar import BusinessCalendar, local_zone
+from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.hours import calendar_for
 from buergerkontakt.directory.models import HoursKind, Service
@@ -98,6 +100,7 @@ __all__ = [
     "release_due_capacity",
     "reschedule",
     "resolve_services",
+    "retire_or_delete_group",
 ]
 
 Status = Appointment.Status
@@ -175,12 +178,16 @@ def _load_services(services: Iterable[Service | int], quota: str) -> list[Servic
     return ordered
 
 
+NOT_OFFERED_HERE = _("Diese Leistung wird an diesem Standort nicht angeboten.")
+
+
 def _groups_by_location(services: Sequence[Service], location_id: int | None = None, *,
                         online_only: bool = False) -> dict[int, ServiceGroup]:
     """For each location: the service group that serves all ``services`` there.
 
     A group serves a location when it has a schedule there; if several groups would qualify, the
-    oldest (lowest id) wins, everywhere in this module.
+    oldest (lowest id) wins, everywhere in this module. Only locations where every service is
+    offered ("angeboten an Standorten") count.
     """
     wanted = {s.pk for s in services}
     members: dict[int, set[int]] = defaultdict(set)
@@ -194,6 +201,10 @@ def _groups_by_location(services: Sequence[Service], location_id: int | None = N
             raise BookingError(_("Diese Leistungen können nicht gemeinsam in einem Termin gebucht werden."))
         raise BookingError(_("Für diese Leistung werden keine Termine vergeben."))
     schedules = Schedule.objects.filter(group_id__in=candidates)
+    offers = Service.locations.through.objects
+    for service_id in sorted(wanted):  # only where every service is offered (in the same query)
+        schedules = schedules.filter(Exists(offers.filter(service_id=service_id,
+                                                          location_id=OuterRef("location_id"))))
     if location_id is not None:
         schedules = schedules.filter(location_id=location_id)
     owner: dict[int, int] = {}
@@ -209,7 +220,7 @@ def _groups_by_location(services: Sequence[Service], location_id: int | None = N
             raise BookingError(_("Diese Leistung kann derzeit nicht online gebucht werden. Bitte rufen Sie "
                                  "an."))
         if location_id is not None:
-            raise BookingError(_("Diese Leistung wird an diesem Standort nicht angeboten."))
+            raise BookingError(NOT_OFFERED_HERE)
         raise BookingError(_("Für diese Leistung werden keine Termine vergeben."))
     groups = ServiceGroup.objects.in_bulk(set(owner.values()))
     return {loc_id: groups[group_id] for loc_id, group_id in owner.items()}
@@ -226,10 +237,11 @@ def _require_online_location(location_id: int, quota: str) -> None:
 def online_location_ids(service: Service | None = None) -> set[int]:
     """Public locations that take online bookings and have a schedule of a group with a public,
     online-bookable service (``service`` if given) – where "online buchbar" may be said."""
+    # One filter call: the same service is online-bookable, public and offered at the location.
+    one_service = {"group__services": service} if service is not None else {}
     rows = Schedule.objects.filter(location__offers_online_booking=True, location__is_public=True,
-                                   group__services__online_bookable=True, group__services__is_public=True)
-    if service is not None:
-        rows = rows.filter(group__services=service)
+                                   group__services__online_bookable=True, group__services__is_public=True,
+                                   group__services__locations=F("location"), **one_service)
     return set(rows.order_by().values_list("location_id", flat=True).distinct())
 
 
@@ -239,8 +251,13 @@ def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
     wanted = {s.pk for s in services}
     through = ServiceGroup.services.through
     members: dict[int, set[int]] = defaultdict(set)
-    for group_id, service_id in through.objects.filter(service_id__in=wanted).values_list(
-            "servicegroup_id", "service_id"):
+    # With each membership: whether the service is offered at the location ("angeboten an Standorten").
+    offered_here = Exists(Service.locations.through.objects.filter(service_id=OuterRef("service_id"),
+                                                                   location_id=location_id))
+    for group_id, service_id, offered in through.objects.filter(service_id__in=wanted).annotate(
+            offered=offered_here).values_list("servicegroup_id", "service_id", "offered"):
+        if not offered:
+            raise BookingError(NOT_OFFERED_HERE)
         members[group_id].add(service_id)
     candidates = [group_id for group_id, ids in members.items() if ids >= wanted]
     group = (ServiceGroup.objects.filter(pk__in=candidates, schedules__location_id=location_id)
@@ -257,11 +274,11 @@ def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
 # --- reads for the booking pages ----------------------------------------------------------------------
 def bookable_services():
     """Services a citizen can book online: public, online-bookable, in a group with a schedule at a
-    public location that takes online bookings."""
-    with_schedule = Schedule.objects.filter(location__offers_online_booking=True,
-                                            location__is_public=True).values("group_id")
+    public location that takes online bookings and where the service is offered."""
     return (Service.objects.filter(online_bookable=True, is_public=True,
-                                   service_groups__in=ServiceGroup.objects.filter(pk__in=with_schedule))
+                                   service_groups__schedules__location__offers_online_booking=True,
+                                   service_groups__schedules__location__is_public=True,
+                                   service_groups__schedules__location=F("locations"))
             .distinct().select_related("authority").order_by("name"))
 
 
@@ -1233,3 +1250,83 @@ def link_move(old: Appointment, new: Appointment) -> None:
     new.calendar_uid = old.calendar_code
     new.calendar_sequence = old.calendar_sequence + 1
     new.save(update_fields=["rescheduled_from", "calendar_uid", "calendar_sequence", "updated_at"])
+
+
+# --- removing a service group or a location set up by mistake (issue 26 defect 6) ------------------
+def _live_q(now: datetime) -> Q:
+    """Appointments still to come: a running hold or confirmation, or a booked time not yet over."""
+    return (Q(status__in=HOLDING, hold_expires_at__gt=now)
+            | Q(status__in=(Status.CONFIRMED, Status.CHECKED_IN), end__gt=now))
+
+
+def live_appointments_reason(appointments, now: datetime) -> str:
+    """A German sentence about the live appointments among ``appointments`` ("" if none)."""
+    live = appointments.filter(_live_q(now))
+    count = live.count()
+    if not count:
+        return ""
+    first = timezone.localtime(live.order_by("start").values_list("start", flat=True)[0])
+    return ngettext(
+        "Es gibt noch %(count)d anstehenden Termin (am %(first)s). Bitte sagen Sie ihn ab oder verlegen "
+        "Sie ihn zuerst.",
+        "Es gibt noch %(count)d anstehende Termine (der erste am %(first)s). Bitte sagen Sie sie ab oder "
+        "verlegen Sie sie zuerst.",
+        count,
+    ) % {"count": count, "first": first.strftime("%d.%m.%Y %H:%M")}
+
+
+def _delete_free_slots(slots) -> None:
+    """Time units no appointment ever used (units of past appointments stay with their history)."""
+    slots.filter(units__isnull=True).delete()
+
+
+@dataclass(frozen=True)
+class Removal:
+    name: str
+    deleted: bool  # False: retired – appointments in its history refer to it
+
+
+def retire_or_delete_group(group: ServiceGroup | int, *, now: datetime | None = None) -> Removal:
+    """Delete a service group with its schedules and time units, or – when past or cancelled
+    appointments refer to it – retire it: no schedules, no services, no free units, its name marked
+    "außer Betrieb". Refused (:class:`BookingError`, nothing changed) while live appointments exist."""
+    now = _now(now)
+    pk = group.pk if isinstance(group, ServiceGroup) else int(group)
+    with transaction.atomic():
+        current = for_update(ServiceGroup.objects.filter(pk=pk)).get()
+        reason = live_appointments_reason(Appointment.objects.filter(group=current), now)
+        if reason:
+            raise BookingError(_("„%(name)s“ bleibt bestehen: %(reason)s") % {"name": current.name,
+                                                                               "reason": reason})
+        name = current.name
+        Schedule.objects.filter(group=current).delete()
+        _delete_free_slots(Slot.objects.filter(group=current))
+        _invalidate_on_commit([current.pk])
+        if not Appointment.objects.filter(group=current).exists():
+            try:
+                with transaction.atomic():
+                    current.delete()
+            except ProtectedError:
+                pass  # something else still refers to it: retired below
+            else:
+                return Removal(name, deleted=True)
+        current.services.clear()
+        mark = " (außer Betrieb)"
+        if not current.name.endswith(mark):
+            current.name = current.name[: 200 - len(mark)] + mark
+            current.save(update_fields=["name"])
+        return Removal(name, deleted=False)
+
+
+def location_live_work(location: Location, now: datetime) -> list[str]:
+    """For ``core.retirement``: live appointments at the location refuse its removal."""
+    reason = live_appointments_reason(Appointment.objects.filter(location=location), now)
+    return [reason] if reason else []
+
+
+def clear_location(location: Location, now: datetime) -> None:
+    """For ``core.retirement``: the location's schedules and unused time units go first."""
+    group_ids = set(Schedule.objects.filter(location=location).values_list("group_id", flat=True))
+    Schedule.objects.filter(location=location).delete()
+    _delete_free_slots(Slot.objects.filter(location=location))
+    _invalidate_on_commit(group_ids)

@@ -83,9 +83,8 @@ def route(authority: Authority | int, *, name: str = "", case_number: str = "",
     rules = rules_for(authority)
     if team is not None:
         rules = [rule for rule in rules if rule.team_id == team.pk]
-    matched = None
-    if not criteria.empty:
-        matched = next((rule for rule in rules if rule_matches(rule, criteria)), None)
+    # With nothing said, only a catch-all rule (one without criteria) can match.
+    matched = next((rule for rule in rules if rule_matches(rule, criteria)), None)
     if matched is None:
         if team is not None:
             return Route(team, None, None, "chosen", surname_key=criteria.surname_key)

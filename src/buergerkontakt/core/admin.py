@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import apikeys, phones, roles
+from . import apikeys, phones, retirement, roles
 from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
 from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, RoleRequest, Room, Team, User
 
@@ -72,6 +72,7 @@ class LocationAdmin(ScopedMixin, admin.ModelAdmin):
     search_fields = ("name", "slug", "street", "city", "postcode")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [FloorInline]
+    actions = ["retire_or_delete"]
     fieldsets = (
         (None, {"fields": ("authority", "name", "slug", "is_public")}),
         (_("Adresse"), {"fields": ("street", "postcode", "city", "bundesland", "latitude", "longitude")}),
@@ -81,6 +82,25 @@ class LocationAdmin(ScopedMixin, admin.ModelAdmin):
             "offers_contact_form", "offers_online_callback", "offers_online_booking")}),
         (_("Barrierefreiheit und Anfahrt"), {"fields": ("accessibility", "directions")}),
     )
+
+
+    @admin.action(description=_("Löschen oder außer Betrieb nehmen (nur ohne anstehende Termine)"),
+                  permissions=["delete"])
+    def retire_or_delete(self, request, queryset):
+        """Through ``core.retirement``: deleted, or retired when history refers to it; refused while
+        live work (appointments to come, open tickets) exists."""
+        for location in queryset:
+            try:
+                outcome = retirement.retire_or_delete_location(location)
+            except retirement.RetirementRefused as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            if outcome.deleted:
+                text = _("„%(name)s“ wurde gelöscht.")
+            else:
+                text = _("„%(name)s“ ist außer Betrieb: nicht mehr öffentlich, keine Online-Buchung, keine "
+                         "Sprechzeiten; vergangene Vorgänge bleiben erhalten.")
+            self.message_user(request, text % {"name": outcome.name}, messages.SUCCESS)
 
 
 class RoomInline(ScopedMixin, admin.TabularInline):
@@ -101,8 +121,22 @@ class FloorAdmin(ScopedMixin, admin.ModelAdmin):
     inlines = [RoomInline]
 
 
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ("floor", "number", "name", "kind", "neighbours")
+
+    def clean_neighbours(self):
+        neighbours = self.cleaned_data.get("neighbours")
+        if self.instance.pk and neighbours is not None and neighbours.filter(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Ein Raum ist nicht sein eigener Nachbar. Bitte wählen Sie nur "
+                                          "die Räume nebenan aus."))
+        return neighbours
+
+
 @admin.register(Room)
 class RoomAdmin(ScopedMixin, admin.ModelAdmin):
+    form = RoomForm
     authority_path = "floor__location__authority"
     list_display = ("number", "name", "kind", "floor")
     list_filter = ("kind", ("floor__location__authority", Only), ("floor__location", Only))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -233,6 +234,9 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        if self.deputy_id is not None and self.deputy_id == self.pk:
+            raise ValidationError({"deputy": _("Eine Person kann nicht selbst ihre Vertretung sein. Bitte "
+                                               "wählen Sie eine Kollegin oder einen Kollegen.")})
         if self.alarm_mobile:
             self.alarm_mobile = phones.sms_number(self.alarm_mobile) or self.alarm_mobile
 

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from buergerkontakt.core.admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
 from buergerkontakt.core.models import Authority
 
+from . import queries
 from .models import (
     CalendarException,
     HoursRule,
@@ -67,8 +68,29 @@ class ScopedM2MMixin:
         return field
 
 
+class ServiceForm(forms.ModelForm):
+    """Refuses an online-bookable duration longer than every capacity window of the service's
+    groups at the locations where it is offered (it could never be booked)."""
+
+    class Meta:
+        model = Service
+        fields = ("authority", "name", "slug", "synonyms", "is_public", "description", "what_to_bring", "fee",
+                  "duration_minutes", "online_bookable", "locations", "teams")
+
+    def clean(self):
+        cleaned = super().clean()
+        duration, locations = cleaned.get("duration_minutes"), cleaned.get("locations")
+        if cleaned.get("online_bookable") and duration and locations is not None and self.instance.pk:
+            problems = queries.service_duration_problems(self.instance.pk, duration,
+                                                         [loc.pk for loc in locations])
+            for message in problems:
+                self.add_error("duration_minutes", message)
+        return cleaned
+
+
 @admin.register(Service)
 class ServiceAdmin(ScopedAdminMixin, ScopedM2MMixin, admin.ModelAdmin):
+    form = ServiceForm
     authority_path = "authority"
     list_display = ("name", "authority", "duration_minutes", "online_bookable", "is_public")
     list_filter = (("authority", RELATED_ONLY), "online_bookable", "is_public")

@@ -119,6 +119,26 @@ class HoursRule(OwnedByLocationOrTeam):
             raise ValidationError(_("Das Ende muss nach dem Beginn liegen."))
         if bool(self.location_id) == bool(self.team_id):
             raise ValidationError(_("Bitte genau einen Standort oder ein Team angeben."))
+        clash = self.overlapping().first()
+        if clash is not None:
+            raise ValidationError(_(
+                "Dieses Zeitfenster überschneidet sich mit %(kind)s %(day)s %(start)s–%(end)s. Bitte "
+                "ändern Sie das vorhandene Zeitfenster oder wählen Sie eine andere Uhrzeit.") % {
+                "kind": clash.get_kind_display(), "day": clash.get_weekday_display(),
+                "start": f"{clash.start:%H:%M}", "end": f"{clash.end:%H:%M}"})
+
+    def overlapping(self):
+        """Rules of the same owner, kind and weekday whose times and validity overlap this one's
+        (touching windows such as 08:00–12:00 and 12:00–16:00 do not overlap)."""
+        if not (self.start and self.end and self.kind and self.weekday is not None):
+            return HoursRule.objects.none()
+        rows = HoursRule.objects.filter(location_id=self.location_id, team_id=self.team_id, kind=self.kind,
+                                        weekday=self.weekday, start__lt=self.end, end__gt=self.start)
+        if self.valid_until:
+            rows = rows.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=self.valid_until))
+        if self.valid_from:
+            rows = rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from))
+        return rows.exclude(pk=self.pk).order_by("start") if self.pk else rows.order_by("start")
 
 
 class CalendarException(models.Model):
@@ -241,6 +261,12 @@ def validate_regex(value: str) -> None:
         raise ValidationError(_("Ungültiges Muster: %(error)s") % {"error": exc}) from exc
 
 
+def _range_bound(value: str) -> str:
+    from .responsibility import _bound
+
+    return _bound(value or "")
+
+
 class ResponsibilityRule(models.Model):
     """'Who handles my case?': surname letter range and/or case-number pattern → team.
 
@@ -283,8 +309,13 @@ class ResponsibilityRule(models.Model):
         return f"{' / '.join(parts) or _('alle')} → {self.team}"
 
     def clean(self) -> None:
-        if not (self.surname_from or self.surname_to or self.case_number_pattern or self.service_id):
-            raise ValidationError(_("Bitte mindestens ein Kriterium angeben."))
+        # A rule without any criterion is the catch-all: it takes every request no earlier rule took.
+        low, high = _range_bound(self.surname_from), _range_bound(self.surname_to)
+        if low and high and low[: len(high)] > high:
+            raise ValidationError({"surname_to": _(
+                "„Nachname bis“ (%(to)s) liegt vor „Nachname von“ (%(from)s) im Alphabet. Bitte geben Sie "
+                "den Bereich von vorn nach hinten an, z. B. A bis K.") % {
+                "from": self.surname_from, "to": self.surname_to}})
         if self.team_id and self.authority_id and self.team.authority_id != self.authority_id:
             raise ValidationError(_("Das Team gehört zu einer anderen Behörde."))
         if self.caseworker_id and self.team_id and not self.caseworker.teams.filter(pk=self.team_id).exists():

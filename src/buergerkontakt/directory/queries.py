@@ -174,6 +174,26 @@ def set_online_locations_source(source) -> None:
     _online_location_ids = source
 
 
+def _no_duration_problems(service_id: int | None, duration_minutes: int, location_ids) -> list[str]:
+    return []
+
+
+# Whether a service's duration fits the capacity windows of its service groups is the appointments
+# app's knowledge too (appointments.configuration.service_duration_problems, handed in when it loads).
+_duration_problems = _no_duration_problems
+
+
+def set_duration_check(check) -> None:
+    global _duration_problems
+    _duration_problems = check
+
+
+def service_duration_problems(service_id: int | None, duration_minutes: int, location_ids) -> list[str]:
+    """German messages when an online-bookable service of this duration, offered at these locations,
+    could never be booked (longer than every capacity window of its group); empty when it fits."""
+    return _duration_problems(service_id, duration_minutes, location_ids)
+
+
 def _takes_online_bookings(owner: Location | Team) -> bool:
     """The flag alone promises nothing: a schedule of an online-bookable service must exist there."""
     location_id = owner.pk if isinstance(owner, Location) else owner.location_id

@@ -132,21 +132,15 @@ class Criteria:
 
 
 def rule_matches(rule: ResponsibilityRule, criteria: Criteria) -> bool:
-    """A rule matches if every criterion it sets matches; a rule that sets none never matches."""
-    sets_any = False
-    if rule.service_id is not None:
-        sets_any = True
-        if rule.service_id != criteria.service_id:
-            return False
-    if rule.surname_from or rule.surname_to:
-        sets_any = True
-        if not surname_in_range(criteria.surname_key, rule.surname_from, rule.surname_to):
-            return False
-    if rule.case_number_pattern:
-        sets_any = True
-        if not case_number_matches(rule.case_number_pattern, criteria.case_number):
-            return False
-    return sets_any
+    """A rule matches if every criterion it sets matches; a rule that sets none is the catch-all
+    and matches everything."""
+    if rule.service_id is not None and rule.service_id != criteria.service_id:
+        return False
+    if (rule.surname_from or rule.surname_to) and not surname_in_range(
+            criteria.surname_key, rule.surname_from, rule.surname_to):
+        return False
+    return not (rule.case_number_pattern
+                and not case_number_matches(rule.case_number_pattern, criteria.case_number))
 
 
 def first_matching_rule(rules: Iterable[ResponsibilityRule], criteria: Criteria

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from buergerkontakt.core.admin_scope import ReadOnlyAdminMixin, ScopedAdminMixin
 
-from .models import CallEvent, Desk, Queue, Screen, Ticket
+from .models import CallEvent, Desk, Queue, Screen, Ticket, new_screen_key
 
 
 @admin.register(Queue)
@@ -31,9 +32,24 @@ class ScreenAdmin(ScopedAdminMixin, admin.ModelAdmin):
     authority_path = "location__authority"
     list_display = ("name", "kind", "location", "is_active", "address")
     list_filter = ("kind", ("location", admin.RelatedOnlyFieldListFilter))
+    # The key is generated (never typed): on creation, and anew with the action below.
     readonly_fields = ("address",)
-    fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "key", "address",
+    fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "address",
               "allowed_networks")
+    actions = ["new_key"]
+
+    @admin.action(description=_("Neuen Schlüssel vergeben (die bisherige Adresse wird gesperrt)"),
+                  permissions=["change"])
+    def new_key(self, request, queryset):
+        count = 0
+        for screen in queryset:
+            screen.key = new_screen_key()
+            screen.save(update_fields=["key"])
+            count += 1
+        self.message_user(request, ngettext(
+            "%(count)d Gerät hat eine neue Adresse; bitte öffnen Sie sie dort neu.",
+            "%(count)d Geräte haben eine neue Adresse; bitte öffnen Sie sie dort neu.", count)
+            % {"count": count}, messages.SUCCESS)
 
     @admin.display(description=_("Adresse des Geräts"))
     def address(self, obj: Screen) -> str:

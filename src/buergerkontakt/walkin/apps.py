@@ -8,4 +8,9 @@ class QueueConfig(AppConfig):
     verbose_name = _("Warteschlange und Aufruf")
 
     def ready(self) -> None:
+        from buergerkontakt.core import retirement
+
         from . import audit, demo, tasks  # noqa: F401  (auditlog registration, demo step, periodic tasks)
+        from .queries import open_tickets_at
+
+        retirement.register(check=open_tickets_at)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from buergerkontakt.core.calendar import local_zone
 from buergerkontakt.core.models import Location, Role, Room, User
@@ -172,3 +173,12 @@ def walk_in_closed(location: Location, now: datetime | None = None) -> list[dict
         if not hours.open:
             closed.append({"queue": queue, "text": hours.closed_text})
     return closed
+
+
+def open_tickets_at(location: Location, now: datetime) -> list[str]:
+    """For ``core.retirement``: today's open tickets at the location refuse its removal."""
+    count = todays_tickets(location, now).filter(status__in=Ticket.OPEN).count()
+    if not count:
+        return []
+    return [ngettext("%(count)d Wartenummer von heute ist noch offen.",
+                     "%(count)d Wartenummern von heute sind noch offen.", count) % {"count": count}]

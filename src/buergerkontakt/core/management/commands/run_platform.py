@@ -64,21 +64,46 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
         children: list[subprocess.Popen] = []
-        if not no_worker:
-            # The worker runs the tasks; the scheduler enqueues the periodic ones (core/scheduler.py).
-            children.append(subprocess.Popen([sys.executable, "manage.py", "run_worker"],
-                                             cwd=settings.BASE_DIR))
-            children.append(subprocess.Popen([sys.executable, "manage.py", "run_scheduler"],
-                                             cwd=settings.BASE_DIR))
-        self.banner(f"http://{host}:{port}")
+        # SIGTERM (systemd, docker stop, a supervisor) ends the platform like Ctrl+C: uvicorn shuts
+        # down and then raises the signal again; with the default handler that killed this process
+        # before the children below were stopped, and the worker and scheduler ran on as orphans.
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
+            if not no_worker:
+                # The worker runs the tasks; the scheduler enqueues the periodic ones (core/scheduler.py).
+                for command in ("run_worker", "run_scheduler"):
+                    children.append(subprocess.Popen(  # noqa: S603 (our own fixed command line)
+                        [sys.executable, "manage.py", command], cwd=settings.BASE_DIR,
+                        preexec_fn=_die_with_parent))
+            self.banner(f"http://{host}:{port}")
             uvicorn.run("buergerkontakt.asgi:application", host=host, port=port, workers=workers,
                         log_level="warning", access_log=False, lifespan="off", ws="websockets-sansio")
         finally:
-            for child in children:
-                child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            _stop(children)
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """In the child before it starts: on Linux it gets SIGTERM should this process die without
+    cleaning up (SIGKILL, a crash). Elsewhere only the orderly stop in ``_stop`` applies."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)
