@@ -38,6 +38,12 @@ def call_for(user, pk: int) -> Call | None:
     return visible_calls(user).select_related("team", "agent", "authority").filter(pk=pk).first()
 
 
+def poppable_call(user, pk: int) -> Call | None:
+    """A call whose pop ``user`` may act on (answer it as "direkt gelöst")."""
+    call = Call.objects.filter(pk=pk, authority_id=user.authority_id).first()
+    return call if call is not None and pops_for(user, call) else None
+
+
 def pops_for(user, call: Call) -> bool:
     """Whether ``user`` may see this call's pop (named by the PBX, answered it, or phone centre)."""
     if user.pk in (call.agents or []) or call.agent_id == user.pk:
