@@ -161,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "buergerkontakt.core.context_processors.platform",
+                "buergerkontakt.telephony.context_processors.telephony",
             ],
         },
     },
