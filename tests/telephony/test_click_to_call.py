@@ -81,7 +81,8 @@ def dial(client, user, ticket):
 
 def test_worklist_and_ticket_offer_click_to_call(client, office, ticket, pbx):
     client.force_login(office.org.users["caseworker"])
-    assert "Anrufen über die Telefonanlage" in client.get(reverse("callbacks_staff:worklist")).content.decode()
+    worklist = client.get(reverse("callbacks_staff:worklist")).content.decode()
+    assert "Anrufen über die Telefonanlage" in worklist
     page = client.get(reverse("callbacks_staff:detail", kwargs={"number": ticket.number})).content.decode()
     assert "Anrufen über die Telefonanlage" in page
 
@@ -90,7 +91,8 @@ def test_no_button_without_dial_url(client, office, ticket, settings):
     settings.REQUIRE_2FA = False
     settings.TELEPHONY_DIAL_URL = ""
     client.force_login(office.org.users["caseworker"])
-    assert "Anrufen über die Telefonanlage" not in client.get(reverse("callbacks_staff:worklist")).content.decode()
+    worklist = client.get(reverse("callbacks_staff:worklist")).content.decode()
+    assert "Anrufen über die Telefonanlage" not in worklist
     response = client.post(reverse("telephony_staff:dial"), {"ticket": ticket.number})
     assert response.status_code == 409 and "nicht eingerichtet" in response.content.decode()
 
