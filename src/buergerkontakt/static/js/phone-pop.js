@@ -48,8 +48,8 @@
     }
   });
   window.bkPhoneSocket = window.bkLiveSocket("/ws/telefonie/", {
-    online: function () {},
+    online: function (state) { document.body.setAttribute("data-phone-socket", state ? "online" : "offline"); },
     message: show,
-    gone: function () {}
+    gone: function () { document.body.setAttribute("data-phone-socket", "refused"); }
   });
 })();
