@@ -50,7 +50,6 @@ def test_new_call_pops_on_the_agents_screen(live_url, browser, axe):
     assert elapsed < 1.0, elapsed
     expect(pop).to_contain_text("Bekannt als: Erika Ärger")
     expect(pop).to_contain_text("klingelt")
-    page.screenshot(path="/tmp/tel22-screen-pop.png")
     axe(page)
 
     # One key: the agent screen, pre-filled with the caller's number and name.
