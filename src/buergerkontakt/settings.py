@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
+    "buergerkontakt.telephony",
     "buergerkontakt.directory_auth",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
@@ -163,6 +164,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "buergerkontakt.core.context_processors.platform",
+                "buergerkontakt.telephony.context_processors.telephony",
             ],
         },
     },
@@ -450,6 +452,16 @@ CALLBACK_STATUS_LINK_DAYS = env_int("CALLBACK_STATUS_LINK_DAYS", 60)
 # API keys for creating tickets through /api/callbacks/ (telephony, portals): comma-separated
 # "authority-slug=key" pairs; keys are compared as SHA-256 digests in constant time. Empty: off.
 CALLBACK_API_KEYS = env_list("CALLBACK_API_KEYS")
+# --- Telephony (CTI: caller log, screen pop, click-to-call) ------------------------------------------
+# Keys of the telephone system for /api/telephony/ besides the admin's API keys with the scope
+# "telephony": comma-separated "authority-slug=key" pairs. Empty: only keys from the admin.
+TELEPHONY_API_KEYS = env_list("TELEPHONY_API_KEYS")
+# Click-to-call: the PBX's originate URL (JSON POST {callId, from, to, ticket}); empty: off.
+TELEPHONY_DIAL_URL = env("TELEPHONY_DIAL_URL")
+TELEPHONY_DIAL_TOKEN = env("TELEPHONY_DIAL_TOKEN")  # sent as "Authorization: Bearer …" if set
+TELEPHONY_DIAL_TIMEOUT = env_int("TELEPHONY_DIAL_TIMEOUT", 5)
+# The 115 yardstick: an answer within this many seconds counts as "answered in time".
+TELEPHONY_SERVICE_LEVEL_SECONDS = env_int("TELEPHONY_SERVICE_LEVEL_SECONDS", 30)
 # Online callback requests per client IP address (proof of work comes first).
 RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
                               env_int("RATE_CALLBACK_PER_IP_SECONDS", 3600))

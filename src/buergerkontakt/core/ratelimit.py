@@ -10,6 +10,7 @@ from one address).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 
@@ -114,10 +115,31 @@ def public_write_rule(request, user) -> tuple[str, str] | None:
 
 
 def partner_key(request) -> str | None:
-    """The API key of a request to the API, if it carries one (not yet verified)."""
+    """The API key of a request to the API, if it carries one (not yet verified): the header
+    ``X-API-Key``, the password of HTTP Basic authentication, or the URL part ``api_key`` (for
+    telephone systems that can only be given a URL)."""
     if not request.path_info.startswith(API_PREFIX):
         return None
-    return request.headers.get("X-API-Key") or None
+    return request.headers.get("X-API-Key") or basic_password(request) or _url_key(request) or None
+
+
+def basic_password(request) -> str:
+    """The password of an ``Authorization: Basic …`` header ("" without one)."""
+    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value or len(value) > 400:
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+def _url_key(request) -> str:
+    try:
+        return str(resolve(request.path_info).kwargs.get("api_key", ""))
+    except Resolver404:
+        return ""
 
 
 def exempt_partner(request) -> bool:
