@@ -137,3 +137,34 @@ def test_hotkey_on_agent_a_shows_agent_b_the_alarm_and_bs_answer_reaches_a(two_d
     finally:
         for agent in (a, b):
             agent.stop()
+
+
+def test_a_raise_made_while_offline_is_queued_told_and_sent_once_the_server_is_back(two_desks, server,
+                                                                                     tmp_path):
+    org, _colleague, (device_a, code_a), _b = two_desks
+    pc = Display()
+    pc.start()
+    a = Agent(pc, tmp_path / "agent-a", tmp_path / "agent-a.log")
+    _enrol(a, server, code_a, "--guard", "none")
+    try:
+        a.start("--windowed")
+        wait_for(lambda: a.state().get("connected"), 30, what="agent connected")
+        server.stop()
+        server.process.wait(10)
+        wait_for(lambda: a.state().get("connected") is False, 30, what="agent notices the server is gone")
+        pc.key("ctrl+alt+a")
+        wait_for(lambda: a.state().get("queued") == 1, what="raise queued")
+        status = pc.window("Status$")
+        assert status
+        pc.screenshot("agent-offline-queued.png")
+        assert not Alarm.objects.exists()
+
+        server.start()
+        alarm = wait_for(lambda: Alarm.objects.filter(device=device_a).first(), 40, what="queued alarm sent")
+        assert alarm.room == org.room
+        wait_for(lambda: a.state().get("queued") == 0, what="queue empty")
+        time.sleep(1.0)
+        assert Alarm.objects.count() == 1  # sent once
+    finally:
+        a.stop()
+        pc.stop()

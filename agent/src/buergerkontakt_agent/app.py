@@ -240,8 +240,9 @@ class Agent:
                 text = "Alarm ausgelöst. Keine Verbindung: wird gesendet, sobald Verbindung besteht."
             self.status.show(text)
         elif kind == "offline":
-            self.status.show(f"Keine Verbindung: {args[0]} Alarm(e) werden gesendet, sobald Verbindung "
-                             "besteht.")
+            count = args[0]
+            what = "Ihr Alarm wird" if count == 1 else f"Ihre {count} Alarme werden"
+            self.status.show(f"Keine Verbindung zum Server. {what} gesendet, sobald Verbindung besteht.")
         elif kind == "raised":
             _press_id, body = args
             if "alarm" in body:
