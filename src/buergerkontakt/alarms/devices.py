@@ -306,3 +306,40 @@ def agents():
 def mark_used(device: Device, now: datetime | None = None) -> None:
     Device.objects.filter(pk=device.pk).update(last_used_at=now or timezone.now())
 
+
+
+# --- supervision --------------------------------------------------------------------------------------
+def offline_agent_warnings(*, now: datetime | None = None) -> list[int]:
+    """Like the browsers' warning (``services.offline_warnings``): security is told once per
+    offline spell about enrolled agents without a heartbeat for ``ALARM_OFFLINE_WARN_MINUTES``
+    during their location's opening hours (counted from the later of last heartbeat and today's
+    opening). Returns the ids of the devices newly warned about."""
+    from buergerkontakt.directory.hours import calendar_for
+    from buergerkontakt.directory.models import HoursKind
+
+    from . import notifications
+
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.ALARM_OFFLINE_WARN_MINUTES)
+    candidates = agents().filter(offline_warned_at__isnull=True, workstation__is_active=True)
+    locations = {d.workstation.room.floor.location
+                 for d in candidates.select_related("workstation__room__floor__location")}
+    warned: list[int] = []
+    for location in locations:
+        window = calendar_for(location, HoursKind.OPENING, timezone.localdate(now)).current_window(now)
+        if window is None or window.start > limit:
+            continue
+        stale = candidates.filter(workstation__room__floor__location=location).filter(
+            Q(last_heartbeat_at__lt=limit) | Q(last_heartbeat_at__isnull=True, enrolled_at__lt=limit))
+        with transaction.atomic():
+            rows = list(stale.select_for_update(of=("self",)).values_list("pk", "workstation_id"))
+            if not rows:
+                continue
+            ids = [pk for pk, _ws in rows]
+            Device.objects.filter(pk__in=ids).update(offline_warned_at=now)
+            stations = sorted({ws for _pk, ws in rows})
+            transaction.on_commit(
+                lambda loc=location.pk, stations=stations: notifications.offline_warning(loc, stations,
+                                                                                         agents=True))
+            warned += ids
+    return warned
