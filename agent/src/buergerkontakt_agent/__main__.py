@@ -39,8 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     p_config.add_argument("--level", type=int, choices=(1, 2, 3))
     p_config.add_argument("--no-sound", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     folder = home()
+    folder.mkdir(parents=True, exist_ok=True)
+    # The packaged agent has no console: it logs into its folder (no names, no token – only what
+    # happened: connected, raised locally, errors).
+    handlers: list[logging.Handler] = [logging.FileHandler(folder / "agent.log", encoding="utf-8")]
+    if sys.stderr is not None:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers)
     settings = Settings.load(folder)
 
     if args.command == "enrol":

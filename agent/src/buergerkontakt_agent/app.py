@@ -16,6 +16,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from pathlib import Path
 
 from . import __version__
@@ -23,6 +24,8 @@ from .client import Client, Refused
 
 log = logging.getLogger("buergerkontakt_agent")
 SYNC_SECONDS = 5.0
+# The Tk thread picks up what the network thread received this often (Tk is not thread-safe).
+PUMP_MS = 10
 RESPONSE_LABELS = {"coming": "Ich komme", "on_site": "Vor Ort", "cannot": "Kann nicht"}
 
 
@@ -42,6 +45,7 @@ class Agent:
         self.problem = ""
         self.stop_event = threading.Event()
         self.tasks: set = set()
+        self.shown_at: dict[int, float] = {}
 
     # --- keyboard thread ----------------------------------------------------------------------------
     def fire(self, source: str) -> None:
@@ -200,7 +204,7 @@ class Agent:
             self.keys.start()
         if self.client.pending():
             self.inbox.put(("offline", len(self.client.pending())))
-        self.root.after(30, self._pump)
+        self.root.after(PUMP_MS, self._pump)
         self._write_state()
         self.root.mainloop()
 
@@ -215,7 +219,7 @@ class Agent:
             self._apply(*item)
         if changed:
             self._write_state()
-        self.root.after(30, self._pump)
+        self.root.after(PUMP_MS, self._pump)
 
     def _apply(self, kind: str, *args) -> None:
         if kind == "alarm":
@@ -279,6 +283,7 @@ class Agent:
         self._write_state()
 
     def _shown(self, alarm_id: int) -> None:
+        self.shown_at[alarm_id] = time.monotonic()  # the system's monotonic clock (latency benchmark P6)
         self.send({"type": "seen", "alarm": alarm_id})
         self._write_state()
 
@@ -292,6 +297,7 @@ class Agent:
             "windows": sorted(self.windows),
             "shown": sorted(pk for pk, w in self.windows.items() if getattr(w, "shown_reported", False)),
             "own": {str(pk): value for pk, value in self.own.items()},
+            "shown_at": {str(pk): at for pk, at in self.shown_at.items()},
         }
         path = self.folder / "state.json"
         temporary = path.with_suffix(".tmp")
