@@ -179,7 +179,8 @@ def main() -> None:
     print("|---|---|---|---|")
     print(f"| Bürgerkontakt (agent A → API → relay → agent B) | {p50:.1f} | {p99:.1f} | {max(ours):.1f} |")
     print(f"| raw floor (pynput → websockets → Tk) | {f50:.1f} | {f99:.1f} | {max(floor):.1f} |")
-    print(f"ours/floor: p50 {p50 / f50:.2f} ×, p99 {p99 / f99:.2f} ×")
+    print(f"ours/floor: p50 {p50 / f50:.2f} ×, p99 {p99 / f99:.2f} ×; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ maps a window and notes the moment (monotonic clock) in a file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 
@@ -35,12 +36,12 @@ def sender(url: str) -> None:
     from pynput import keyboard
     from websockets.sync.client import connect
 
-    ws = connect(url)
-    combo = keyboard.HotKey(keyboard.HotKey.parse("<ctrl>+<alt>+a"), lambda: ws.send("alarm"))
-    with keyboard.Listener(on_press=lambda k: combo.press(listener.canonical(k)),
-                           on_release=lambda k: combo.release(listener.canonical(k))) as listener:
-        print("ready", flush=True)
-        listener.join()
+    with connect(url) as ws:
+        combo = keyboard.HotKey(keyboard.HotKey.parse("<ctrl>+<alt>+a"), lambda: ws.send("alarm"))
+        with keyboard.Listener(on_press=lambda k: combo.press(listener.canonical(k)),
+                               on_release=lambda k: combo.release(listener.canonical(k))) as listener:
+            print("ready", flush=True)
+            listener.join()
 
 
 def receiver(url: str, outfile: str) -> None:
@@ -51,11 +52,11 @@ def receiver(url: str, outfile: str) -> None:
     from websockets.sync.client import connect
 
     inbox: queue.Queue = queue.Queue()
-    ws = connect(url)
 
     def network():
-        for message in ws:
-            inbox.put(message)
+        with contextlib.suppress(Exception), connect(url) as ws:  # ends when the benchmark stops it
+            for message in ws:
+                inbox.put(message)
 
     threading.Thread(target=network, daemon=True).start()
     root = tk.Tk()

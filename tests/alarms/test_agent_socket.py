@@ -139,3 +139,25 @@ def test_the_agents_answer_stops_the_escalation_like_a_pages(two_desks):
     assert services.escalate(alarm.pk, now=timezone.now() + timedelta(minutes=5)) == 0
     alarm.refresh_from_db()
     assert alarm.escalated_at is None and alarm.fallback_sent_at is None
+
+
+def test_a_raise_over_the_agents_socket_is_the_devices_raise(two_desks):
+    org, _neighbour, (device_a, token_a), _b = two_desks
+    from buergerkontakt.alarms.models import Alarm
+
+    async def scenario():
+        a, ok, _ = await agent(token_a)
+        assert ok
+        await next_event(a, "hello")
+        await a.send_json_to({"type": "raise", "press_id": "ws-1"})
+        first = await next_event(a, "raised")
+        await a.send_json_to({"type": "raise", "press_id": "ws-1"})
+        again = await next_event(a, "raised")
+        await a.disconnect()
+        return first, again
+
+    first, again = run_async(scenario)
+    assert first["replayed"] is False and again["replayed"] is True
+    assert first["alarm"]["id"] == again["alarm"]["id"] and first["alarm"]["room"] == "1.10"
+    alarm = Alarm.objects.get()
+    assert (alarm.device, alarm.press_id, alarm.raised_by) == (device_a, "ws-1", org.users["caseworker"])

@@ -24,6 +24,7 @@ from .client import Client, Refused
 
 log = logging.getLogger("buergerkontakt_agent")
 SYNC_SECONDS = 5.0
+SOCKET_ACK_SECONDS = 2.0
 # The Tk thread picks up what the network thread received this often (Tk is not thread-safe).
 PUMP_MS = 10
 RESPONSE_LABELS = {"coming": "Ich komme", "on_site": "Vor Ort", "cannot": "Kann nicht"}
@@ -46,6 +47,7 @@ class Agent:
         self.stop_event = threading.Event()
         self.tasks: set = set()
         self.shown_at: dict[int, float] = {}
+        self.confirmed: set[str] = set()  # press ids the server confirmed over the socket
 
     # --- keyboard thread ----------------------------------------------------------------------------
     def fire(self, source: str) -> None:
@@ -93,13 +95,30 @@ class Agent:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=3.0)
             self.wake.clear()
-            if not self.client.pending():
+            pending = self.client.pending()
+            if not pending:
+                continue
+            if self.ws is not None and await self._raise_over_socket(pending):
                 continue
             done = await asyncio.to_thread(self.client.flush)
             for press, body in done:
                 self.inbox.put(("raised", press.press_id, body))
             if self.client.pending():
                 self.inbox.put(("offline", len(self.client.pending())))
+
+    async def _raise_over_socket(self, pending) -> bool:
+        """Send queued raises over the open socket (no new connection, no HTTP stack) and wait up
+        to SOCKET_ACK_SECONDS for the server's "raised"; True if all were confirmed. Anything not
+        confirmed goes over HTTP next – the press id makes a second send harmless."""
+        for press in pending:
+            await self._send({"type": "raise", "level": press.level, "press_id": press.press_id})
+        deadline = asyncio.get_running_loop().time() + SOCKET_ACK_SECONDS
+        wanted = {press.press_id for press in pending}
+        while asyncio.get_running_loop().time() < deadline:
+            if wanted <= self.confirmed:
+                return True
+            await asyncio.sleep(0.01)
+        return False
 
     async def _heartbeat_loop(self) -> None:
         while not self.stop_event.is_set():
@@ -176,6 +195,14 @@ class Agent:
             self.inbox.put(("responses", int(message["alarm"]), message.get("responders", [])))
         elif event == "status":
             self.inbox.put(("status", int(message["alarm"]), message.get("status") or {}))
+        elif event == "raised" and message.get("press_id"):
+            press_id = str(message["press_id"])
+            self.confirmed.add(press_id)
+            self._spawn(asyncio.to_thread(self.client.remove, press_id))
+            alarm = message.get("alarm") or {}
+            self.inbox.put(("raised", press_id, {"alarm": alarm.get("id"), "room": alarm.get("place", ""),
+                                                 "replayed": message.get("replayed", False)}))
+            self.inbox.put(("status", int(alarm.get("id", 0)), message.get("status") or {}))
         elif event == "error":
             self.problem = str(message.get("message", ""))
             self.inbox.put(("state",))

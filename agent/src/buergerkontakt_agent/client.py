@@ -1,7 +1,8 @@
 """HTTP to the server (enrolment, raise, heartbeat) and the offline queue of raises.
 
 Every raise gets a press id when the key is pressed and goes into ``queue.json`` first; it leaves
-the queue only when the server has answered (201 new alarm, 200 the same press again). A raise
+the queue only when the server has confirmed it – over the open socket (the fast way, app.py) or
+over HTTP (201 new alarm, 200 the same press again). A raise
 made while the server cannot be reached is therefore sent as soon as a connection exists, and
 because the press id travels with it, sending it twice never raises twice.
 """
@@ -90,6 +91,14 @@ class Client:
         with self.lock:
             self._write([*self.pending(), press])
         return press
+
+    def remove(self, press_id: str) -> bool:
+        """The server confirmed this press over the socket: it leaves the queue."""
+        with self.lock:
+            queue = self.pending()
+            kept = [p for p in queue if p.press_id != press_id]
+            self._write(kept)
+        return len(kept) != len(queue)
 
     def flush(self) -> list[tuple[Press, dict]]:
         """Send every queued raise; returns those the server confirmed (with its answer). Stops at

@@ -256,4 +256,25 @@ class AgentConsumer(AlarmConsumer):
             heartbeats.add(self.workstation.pk, None)
             await self.send_json({"event": "pong"})
             return
+        if isinstance(content, dict) and content.get("type") == "raise":
+            await self._raise_from_device(content)
+            return
         await super().receive_json(content, **kwargs)
+
+    async def _raise_from_device(self, content: dict) -> None:
+        """A raise over the socket is the device's raise: from its room, idempotent per press."""
+        try:
+            level = content.get("level")
+            alarm, replayed = await database_sync_to_async(devices.raise_from_device)(
+                self.device, level=int(level) if level is not None else None,
+                press_id=str(content.get("press_id", ""))[:64])
+        except devices.DeviceError as exc:
+            await self.send_json({"event": "error", "message": exc.message})
+            return
+        except (TypeError, ValueError):
+            await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
+            return
+        payload = await database_sync_to_async(self.translated)(queries.alarm_payload, alarm.pk)
+        status = await database_sync_to_async(queries.trigger_status)(alarm.pk)
+        await self.send_json({"event": "raised", "alarm": payload, "status": status, "replayed": replayed,
+                              "press_id": alarm.press_id, "grace": settings.ALARM_GRACE_SECONDS})
