@@ -495,6 +495,16 @@ ALARM_SHORTCUT = env("ALARM_SHORTCUT", "Control+Alt+A")
 ALARM_OFFLINE_WARN_MINUTES = env_int("ALARM_OFFLINE_WARN_MINUTES", 10)
 # A drill (Probealarm) ends by itself after this many minutes if nobody gave the all-clear.
 ALARM_DRILL_MINUTES = env_int("ALARM_DRILL_MINUTES", 10)
+# Alarm devices (desktop agent, buttons, desk phones; alarms/devices.py): an enrolment code is valid
+# ALARM_ENROL_HOURS; presses of one device within ALARM_DEVICE_DEBOUNCE_SECONDS of its active alarm
+# raise nothing new (a bouncing button, a double press).
+ALARM_ENROL_HOURS = env_int("ALARM_ENROL_HOURS", 72)
+ALARM_DEVICE_DEBOUNCE_SECONDS = env_int("ALARM_DEVICE_DEBOUNCE_SECONDS", 30)
+RATE_LIMITS["device_alarm"] = (env_int("RATE_DEVICE_ALARMS", 20), env_int("RATE_DEVICE_ALARMS_SECONDS", 600))
+RATE_LIMITS["device_heartbeat"] = (env_int("RATE_DEVICE_HEARTBEATS", 200),
+                                   env_int("RATE_DEVICE_HEARTBEATS_SECONDS", 600))
+RATE_LIMITS["device_enrol_ip"] = (env_int("RATE_DEVICE_ENROL_PER_IP", 10),
+                                  env_int("RATE_DEVICE_ENROL_PER_IP_SECONDS", 600))
 
 # --- Reports and open data (docs/adr/0007-reports.md) -------------------------------------------
 # Dashboard period without a filter: the last N days up to today; longest period allowed.
