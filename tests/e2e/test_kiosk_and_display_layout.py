@@ -49,6 +49,7 @@ def test_kiosk_confirmation_fills_the_kiosk_screen(live_url, browser, axe):
     context = browser.new_context(viewport=KIOSK, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
     page.goto(live_url + f"/wartenummer/kiosk/{kiosk.key}/")
+    shot(page, "kiosk-start")
     page.get_by_role("button", name="Erstantrag").click()
     number = page.get_by_role("heading", level=1)
     expect(number).to_have_text("E-001")
@@ -57,6 +58,14 @@ def test_kiosk_confirmation_fills_the_kiosk_screen(live_url, browser, axe):
     assert used >= KIOSK["width"] * 0.6, used  # a kiosk screen, not an 80 mm strip
     font = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
     assert font >= 96, font
+    # Read at arm's length: no text on the kiosk's confirmation below 20 px, buttons a hand can hit.
+    smallest = page.evaluate("""() => Math.min(
+        ...[...document.querySelectorAll('main p, main a, main button')]
+        .filter(el => el.offsetParent && el.textContent.trim())
+        .map(el => parseFloat(getComputedStyle(el).fontSize)))""")
+    assert smallest >= 20, smallest
+    for name in ("Bon drucken", "Fertig"):
+        assert page.get_by_role(page_role(name), name=name).bounding_box()["height"] >= 56
     shot(page, "kiosk-ticket")
     axe(page)
     context.close()
@@ -84,6 +93,10 @@ def test_tv_keeps_numbers_and_desks_on_one_line_and_shows_office_time(live_url, 
     shot(page, "tv-1920")
     axe(page)
     context.close()
+
+
+def page_role(name: str) -> str:
+    return "button" if name == "Bon drucken" else "link"
 
 
 def cells(page) -> list[dict]:
