@@ -7,7 +7,7 @@ page it was on when axe found something."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from buergerkontakt.appointments import links
 from buergerkontakt.appointments.models import Appointment
+from buergerkontakt.directory.models import HoursKind
 from buergerkontakt.walkin import services as queue_services
 from buergerkontakt.walkin.links import ticket_path
 from buergerkontakt.walkin.models import Screen
@@ -23,7 +24,7 @@ from tests.e2e.conftest import check_accessibility
 from tests.e2e.queue_helpers import enable_totp, set_up_desk, sign_in
 from tests.e2e.test_booking_journey import choose_first_day_and_time
 from tests.e2e.test_reports_journey import _history
-from tests.factories import build_org
+from tests.factories import build_org, weekly
 from tests.walkin.builders import make_counter, make_queue, make_screen
 
 ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
@@ -67,6 +68,12 @@ def case_kiosk(live_url, page, axe):
     page.get_by_role("button", name="Erstantrag").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("E-001")
     axe(name="kiosk ticket")
+    # Walk-in hours only on another weekday (a Berlin day): the kiosk shows the next walk-in time.
+    tomorrow = (timezone.localdate().weekday() + 1) % 7
+    weekly(org.location, HoursKind.WALK_IN, [tomorrow], time(8), time(10))
+    page.goto(live_url + f"/wartenummer/kiosk/{kiosk.key}/")
+    expect(page.get_by_role("button", name="Erstantrag")).to_have_count(0)
+    axe(name="kiosk outside walk-in hours")
 
 
 def case_display_and_phone(live_url, page, axe):
@@ -118,6 +125,11 @@ def case_booking_and_reschedule(live_url, page, axe):
     page.locator(".time-choice input").last.check()
     page.get_by_role("button", name=re.compile("reservieren")).click()
     axe(name="reschedule: after choosing the new time")
+    page.goto(live_url + links.url(Appointment.objects.get(pk=appointment.pk), absolute=False))
+    page.get_by_role("link", name="Termin absagen").click()
+    page.get_by_role("button", name="Ja, Termin absagen").click()
+    expect(page.get_by_text(re.compile("abgesagt|storniert"))).not_to_have_count(0)
+    axe(name="cancelled")
 
 
 def case_expired_hold(live_url, page, axe):
