@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
     "buergerkontakt.directory_auth",
+    "buergerkontakt.setup",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 

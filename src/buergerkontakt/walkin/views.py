@@ -42,6 +42,7 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
+    services.screen_seen(screen)
     state = queries.display_state(screen.location_id, limit=screen.recent_count)
     return render(request, "queue/display.html", {
         "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
@@ -54,6 +55,7 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.KIOSK)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
+    services.screen_seen(screen)
     location = screen.location
     queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
     now = timezone.now()
