@@ -64,7 +64,8 @@ def test_unbookable_services(office):
     assert "Personalausweis" in found and "300 Minuten" in found
     office.location.offers_online_booking = False
     office.location.save()
-    assert "nimmt aber keine Online-Buchungen an" in texts(checks.check_unbookable_services(office.location, NOW))
+    found = texts(checks.check_unbookable_services(office.location, NOW))
+    assert "nimmt aber keine Online-Buchungen an" in found
 
 
 def test_queue_without_walk_in_hours(office):
@@ -110,7 +111,8 @@ def test_check_page_lists_findings_with_links(admin_client, office):
     assert "Konfigurationsprüfung" in body and "Meldewesen" in body and "Raum 1.10" in body
     assert reverse("admin:core_room_change", args=[office.org.room.pk]) in body
     assert "nächste 14 Tage:" in body and "Zeiteinheiten" in body
-    change = admin_client.get(reverse("admin:core_location_change", args=[office.location.pk])).content.decode()
+    change_url = reverse("admin:core_location_change", args=[office.location.pk])
+    change = admin_client.get(change_url).content.decode()
     assert reverse("admin:setup_check", args=[office.location.pk]) in change
     index = admin_client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:setup_check", args=[office.location.pk]) in index

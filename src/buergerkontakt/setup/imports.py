@@ -138,7 +138,7 @@ def _room_at(location: Location, number: str) -> Room | None:
 # --- rooms -----------------------------------------------------------------------------------------
 def _import_rooms(location: Location, rows: list[dict[str, str]], report: ImportReport, actor) -> None:
     neighbours: list[tuple[RowResult, Room, list[str]]] = []
-    for result, row in _each(rows, report, lambda r: r.get("raum", "")):
+    def one(result: RowResult, row: dict[str, str]) -> None:
         number = row.get("raum", "")
         if not number:
             raise RowError(_("Bitte geben Sie die Raumnummer an."))
@@ -172,6 +172,8 @@ def _import_rooms(location: Location, rows: list[dict[str, str]], report: Import
         _saved(room)
         wanted = [n for n in re.split(r"[\s,|/]+", row.get("nachbarn", "")) if n]
         neighbours.append((result, room, wanted))
+
+    _each(rows, report, lambda r: r.get("raum", ""), one)
     for result, room, wanted in neighbours:
         for number in wanted:
             other = _room_at(location, number)
@@ -187,7 +189,7 @@ def _import_rooms(location: Location, rows: list[dict[str, str]], report: Import
 # --- services --------------------------------------------------------------------------------------
 def _import_services(location: Location, rows: list[dict[str, str]], report: ImportReport, actor) -> None:
     authority = location.authority
-    for result, row in _each(rows, report, lambda r: r.get("name", "")):
+    def one(result: RowResult, row: dict[str, str]) -> None:
         name = row.get("name", "")
         if not name:
             raise RowError(_("Bitte geben Sie den Namen der Leistung an."))
@@ -215,6 +217,8 @@ def _import_services(location: Location, rows: list[dict[str, str]], report: Imp
                 _saved(group)
             group.services.add(service)
 
+    _each(rows, report, lambda r: r.get("name", ""), one)
+
 
 # --- staff -----------------------------------------------------------------------------------------
 def _set_mobile(user: User, value: str) -> None:
@@ -235,7 +239,7 @@ def _set_mobile(user: User, value: str) -> None:
 
 def _import_staff(location: Location, rows: list[dict[str, str]], report: ImportReport, actor) -> None:
     authority = location.authority
-    for result, row in _each(rows, report, lambda r: r.get("email", "") or r.get("name", "")):
+    def one(result: RowResult, row: dict[str, str]) -> None:
         name, email = row.get("name", ""), row.get("email", "").lower()
         problems = []
         if not name:
@@ -304,17 +308,20 @@ def _import_staff(location: Location, rows: list[dict[str, str]], report: Import
             invitations.invite(user)
             result.action = "invited"
 
+    _each(rows, report, lambda r: r.get("email", "") or r.get("name", ""), one)
 
-def _each(rows, report: ImportReport, label: Callable[[dict], str]):
-    """Yield (result, row) and record a row's mistakes instead of stopping at the first one; each row
-    runs in a savepoint, so a failed row leaves nothing half-written."""
+
+def _each(rows, report: ImportReport, label: Callable[[dict], str],
+          one: Callable[[RowResult, dict[str, str]], None]) -> None:
+    """Run ``one`` for every row and record a row's mistakes instead of stopping at the first one;
+    each row runs in a savepoint, so a failed row leaves nothing half-written."""
     for line, raw in enumerate(rows, start=2):
         row = _normalise(raw)
         result = RowResult(line, label(row)[:80])
         report.rows.append(result)
         try:
             with transaction.atomic():
-                yield result, row
+                one(result, row)
         except RowError as exc:
             result.errors.extend(exc.messages)
 
