@@ -77,7 +77,7 @@ class WeekTemplateForm(forms.Form):
             for weekday in WORKDAYS:
                 self.fields[f"{kind}_{weekday}"] = forms.CharField(
                     label=f"{label} – {Weekday(weekday).label}", required=False, max_length=200,
-                    widget=forms.TextInput(attrs={"placeholder": "08:00-12:00", "size": 18}))
+                    widget=forms.TextInput(attrs={"size": 13}))
 
     @classmethod
     def initial_from(cls, template: WeekTemplate) -> dict:
