@@ -155,7 +155,7 @@ def test_invitation_sets_the_password_once_then_sign_in_asks_for_totp_enrolment(
     assert response.status_code == 302 and response["Location"] == reverse("core:login")
     user.refresh_from_db()
     assert user.check_password("Ein-gutes-Passwort-2026")
-    assert client.get(link).status_code == 404  # spent
+    assert client.get(link).status_code == 403  # spent
     response = client.post(reverse("core:login"), {"username": "neu@example.org",
                                                    "password": "Ein-gutes-Passwort-2026"})
     assert response.status_code == 302 and response["Location"] == reverse("core:login_enrol")
@@ -170,7 +170,7 @@ def test_invitation_link_expires_and_cannot_be_forged(client, office, settings):
     other.set_unusable_password()
     other.save()
     forged = link.replace(f"/{user.pk}/", f"/{other.pk}/")
-    assert client.get(forged).status_code == 404
+    assert client.get(forged).status_code == 403
     assert _invited_other
 
 

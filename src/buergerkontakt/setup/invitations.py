@@ -33,7 +33,7 @@ INVITATION_DAYS = 7
 class InvitationInvalid(ServiceError):
     def __init__(self):
         super().__init__(_("Dieser Einladungslink ist ungültig oder wurde schon benutzt. Bitte bitten Sie "
-                           "die Administration um eine neue Einladung."), 404)
+                           "die Administration um eine neue Einladung."), 403)
 
 
 class InvitationExpired(ServiceError):
