@@ -120,7 +120,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "buergerkontakt.core.logs.RequestLogMiddleware",
+    "buergerkontakt.core.logs.request_log_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,10 +128,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "buergerkontakt.core.ratelimit.PublicWriteLimitMiddleware",
+    "buergerkontakt.core.ratelimit.public_write_limit_middleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "buergerkontakt.core.idle.IdleTimeoutMiddleware",
+    "buergerkontakt.core.idle.idle_timeout_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -142,6 +142,9 @@ MIDDLEWARE = [
 # Requests whose middleware and view run at the same time in one worker process (the rest wait
 # their turn on the event loop); 0 = no limit. See core/asgi_handler.py and docs/configuration.md.
 REQUESTS_PER_WORKER = env_int("REQUESTS_PER_WORKER", 4)
+# The pooled request threads of core/asgi_handler.py (ADR 0010); false = Django's own ASGIHandler
+# (a new thread per request, no REQUESTS_PER_WORKER limit) – the off switch after an upgrade.
+REQUEST_THREAD_POOL = env_bool("REQUEST_THREAD_POOL", True)
 
 ROOT_URLCONF = "buergerkontakt.urls"
 ASGI_APPLICATION = "buergerkontakt.asgi.application"
@@ -221,10 +224,17 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            # Django's RedisCache with one client and connection pool per process, not per request.
-            "BACKEND": "buergerkontakt.core.redis_cache.SharedRedisCache",
+            # django-redis: its connection pools are kept per process (not per request, as Django's
+            # own RedisCache does under ASGI), so a request reuses the process's connections.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("REDIS_PREFIX", "bk"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A hung Redis fails a cache call after a few seconds instead of holding the request.
+                "SOCKET_CONNECT_TIMEOUT": env_int("REDIS_CONNECT_TIMEOUT", 2),
+                "SOCKET_TIMEOUT": env_int("REDIS_CACHE_TIMEOUT", 5),
+            },
         }
     }
 else:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import apikeys, roles
+from . import apikeys, phones, roles
 from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
 from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, RoleRequest, Room, Team, User
 
@@ -183,6 +183,16 @@ class RoleAssignmentForm(forms.ModelForm):
         return cleaned
 
 
+def warn_security_without_mobile(request, user: User) -> None:
+    """Security staff are texted when nobody answers an alarm at the PC: say so when the person
+    has no mobile number for alarm SMS (the assignment is saved all the same)."""
+    if not phones.sms_number(user.alarm_mobile):
+        messages.warning(request, _(
+            "%(name)s hat keine Mobilnummer für Alarm-SMS: Die SMS des Alarms erreicht diese Person "
+            "nicht. Bitte tragen Sie die Nummer im Personenprofil ein (Feld „Mobilnummer für "
+            "Alarm-SMS“).") % {"name": user.get_full_name() or user.get_username()})
+
+
 class RoleAssignmentInline(ScopedMixin, admin.TabularInline):
     model = RoleAssignment
     form = RoleAssignmentForm
@@ -210,6 +220,11 @@ class RoleAssignmentAdmin(ScopedMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type("ActorRoleAssignmentForm", (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.role == Role.SECURITY:
+            warn_security_without_mobile(request, obj.user)
 
 
 class RoleRequestForm(forms.ModelForm):
@@ -311,7 +326,8 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email")}),
         (_("Dienststelle"), {"fields": (
-            "authority", "job_title", "phone", "workstation_room", "teams", "deputy", "absent_until")}),
+            "authority", "job_title", "phone", "alarm_mobile", "workstation_room", "teams", "deputy",
+            "absent_until")}),
         (_("Zugang"), {"fields": ("is_active", "is_staff")}),
         (_("Wichtige Daten"), {"fields": ("last_login", "date_joined")}),
     )
@@ -356,6 +372,12 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
                          target_id=target.pk)
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if RoleAssignment.objects.filter(user=user, role=Role.SECURITY).exists():
+            warn_security_without_mobile(request, user)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import time
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
+from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
-from .hybrid import HybridMiddleware
 
 # The one message for every refusal by a rate limit (pages, API, the forms' own rules).
 TOO_MANY = gettext_lazy("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten erneut.")
@@ -144,22 +143,22 @@ def _too_many(request):
     return error_response(request, 429, _("Zu viele Anfragen"), str(TOO_MANY))
 
 
-class PublicWriteLimitMiddleware(HybridMiddleware):
+@sync_and_async_middleware
+def public_write_limit_middleware(get_response):
     """Answers 429 with a German message once a visitor's public writes exceed their rule. Safe
     requests pass straight through, without a thread switch in either mode."""
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        if request.method in UNSAFE_METHODS and _limited(request, request.user):
-            return _too_many(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        if request.method in UNSAFE_METHODS:
-            chosen = public_write_rule(request, await request.auser())
-            # Counted first; only a request over the limit that carries a key costs a look-up.
-            if (chosen is not None and not allow(*chosen)
-                    and not (partner_key(request) and await sync_to_async(exempt_partner)(request))):
-                return await sync_to_async(_too_many)(request)
-        return await self.get_response(request)
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            if request.method in UNSAFE_METHODS:
+                chosen = public_write_rule(request, await request.auser())
+                # Counted first; only a request over the limit that carries a key costs a look-up.
+                if (chosen is not None and not allow(*chosen)
+                        and not (partner_key(request) and await sync_to_async(exempt_partner)(request))):
+                    return await sync_to_async(_too_many)(request)
+            return await get_response(request)
+    else:
+        def middleware(request):
+            if request.method in UNSAFE_METHODS and _limited(request, request.user):
+                return _too_many(request)
+            return get_response(request)
+    return middleware
