@@ -131,3 +131,22 @@ def test_check_page_is_for_the_authoritys_administrators_only(client, settings, 
         assert response.status_code == 404
     else:
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_security_without_mobile_number(office):
+    guard = office.org.users["security"]  # security for the location, no mobile number yet
+    found = checks.check_security_without_mobile(office.location, NOW)
+    assert len(found) == 1 and str(guard) in found[0].text
+    assert found[0].fix_url == reverse("admin:core_user_change", args=[guard.pk])
+    guard.alarm_mobile = "069 123456"  # a desk line: no SMS reaches it
+    guard.save()
+    assert len(checks.check_security_without_mobile(office.location, NOW)) == 1
+    guard.alarm_mobile = "0151 23456789"
+    guard.save()
+    assert checks.check_security_without_mobile(office.location, NOW) == []
+
+
+def test_location_without_any_security(office):
+    office.org.users["security"].role_assignments.all().delete()
+    found = checks.check_security_without_mobile(office.location, NOW)
+    assert len(found) == 1 and "kein Sicherheitsdienst" in found[0].text

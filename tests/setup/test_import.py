@@ -89,6 +89,7 @@ def test_staff_dry_run_sends_nothing_import_invites(admin_client, office, django
     assert erika.is_staff is False  # case workers do not use the admin
     guard = User.objects.get(email="max.waechter@example.org")
     assert RoleAssignment.objects.filter(user=guard, role=Role.SECURITY).exists()
+    assert guard.alarm_mobile == "+4915123456789" and erika.alarm_mobile == ""
     assert sorted(message.to[0] for message in mail.outbox) == ["erika.mustermann@example.org",
                                                                  "max.waechter@example.org"]
     body = mail.outbox[0].body
@@ -100,10 +101,12 @@ def test_staff_import_refuses_register_roles_and_unknown_teams(admin_client, off
             "Rita Register;rita@example.org;Zentrale Stelle;Behörde;\n"
             "Tim Team;tim@example.org;Teamleitung;Team;Gibt es nicht\n"
             "Ohne Adresse;keine-adresse;Sachbearbeitung;;\n")
+    text = text.replace("team\n", "team;mobil\n", 1) + "Dora Durchwahl;dora@example.org;;;;069 123456\n"
     response = _upload(admin_client, office.location, "staff", text, dry_run=False)
     body = response.content.decode()
     assert response.status_code == 400
     assert "Rollenantrag" in body and "Gibt es nicht" in body and "gültige E-Mail-Adresse" in body
+    assert "keine Mobilnummer für SMS" in body
     assert not User.objects.filter(email__in=["rita@example.org", "tim@example.org"]).exists()
 
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buergerkontakt.alarms.queries import security_reach
 from buergerkontakt.appointments.models import Schedule, ServiceGroup, Slot
-from buergerkontakt.core.models import Location, Role, RoleAssignment, Room, User
+from buergerkontakt.core.models import Location, Role, RoleAssignment, Room
 from buergerkontakt.directory.models import HoursKind, HoursRule, Service
 from buergerkontakt.walkin.models import Queue, Screen
 
@@ -139,32 +140,19 @@ def check_unbookable_services(location: Location, now: datetime) -> list[Finding
     return findings
 
 
-def security_staff(location: Location):
-    """Security staff whose role covers this location (authority-wide, the location or one of its
-    teams)."""
-    assignments = RoleAssignment.objects.filter(role=Role.SECURITY, authority_id=location.authority_id)
-    assignments = assignments.filter(
-        Q(location__isnull=True, team__isnull=True) | Q(location=location) | Q(team__location=location))
-    return User.objects.filter(pk__in=assignments.values("user_id"), is_active=True).order_by(
-        "last_name", "first_name")
-
-
-def mobile_of(user: User) -> str:
-    return getattr(user, "alarm_mobile", "") or ""
-
-
 def check_security_without_mobile(location: Location, now: datetime) -> list[Finding]:
-    """Security staff without a mobile number for the alarm SMS: the fallback channel reaches
-    nobody; and a location without any security staff."""
-    people = list(security_staff(location))
-    if not people:
+    """Security staff without a valid mobile number for the alarm SMS (the alarm's fallback channel
+    reaches them not), and a location without any security staff (``alarms.queries.security_reach``,
+    the same answer as the security console's and the drills' warning)."""
+    reach = security_reach(location)
+    if not reach.holders:
         return [Finding(_("Für diesen Standort ist kein Sicherheitsdienst eingetragen."),
                         _add(RoleAssignment, role=Role.SECURITY, location=location.pk,
                              authority=location.authority_id),
                         _("Rolle Sicherheitsdienst zuweisen"))]
     return [Finding(_("Sicherheitsdienst %(name)s hat keine Mobilnummer für Alarm-SMS.")
                     % {"name": person}, _change(person), _("Mobilnummer eintragen"))
-            for person in people if not mobile_of(person)]
+            for person in reach.without_mobile]
 
 
 def check_queue_without_walk_in_hours(location: Location, now: datetime) -> list[Finding]:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from buergerkontakt.alarms.workplace import Workplace, set_current_workplace
 from buergerkontakt.appointments.models import ServiceGroup
+from buergerkontakt.core import phones
 from buergerkontakt.core.models import Floor, Location, Role, RoleAssignment, Room, Team, User
 from buergerkontakt.core.spreadsheet import UploadError, read_rows
 from buergerkontakt.directory.models import Service
@@ -222,19 +223,11 @@ def _import_services(location: Location, rows: list[dict[str, str]], report: Imp
 
 # --- staff -----------------------------------------------------------------------------------------
 def _set_mobile(user: User, value: str) -> None:
-    from buergerkontakt.callbacks import phones
-
-    try:
-        number = phones.normalise(value) if value else ""
-    except phones.InvalidPhone:
-        number = ""
-    if number and not phones.is_mobile(number):
-        number = ""
+    number = phones.sms_number(value) if value else ""
     if value and not number:
         raise RowError(_("„%(number)s“ ist keine Mobilnummer für SMS (z. B. 0151 23456789).")
                        % {"number": value[:30]})
-    if hasattr(user, "alarm_mobile"):
-        user.alarm_mobile = number
+    user.alarm_mobile = number
 
 
 def _import_staff(location: Location, rows: list[dict[str, str]], report: ImportReport, actor) -> None:
