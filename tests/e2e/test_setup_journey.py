@@ -202,4 +202,18 @@ def test_an_empty_instance_becomes_a_working_buergerbuero(live_url, live_server_
     admin.shot("check-problems")
     axe(page)
     assert group.pk
+
+    # 9. A new colleague follows the invitation: own password, then the authenticator app.
+    erika = next(m for m in invited if m["To"] == "erika.mustermann@example.org")
+    link = re.search(r"http\S+/einladung/\S+", body_of(erika)).group(0)
+    colleague = citizen.new_page()
+    colleague.goto(link)
+    expect(colleague.get_by_role("heading", level=1, name="Passwort festlegen")).to_be_visible()
+    colleague.locator("#id_new_password1").fill("Erikas-eigenes-Passwort-2026")
+    colleague.locator("#id_new_password2").fill("Erikas-eigenes-Passwort-2026")
+    colleague.get_by_role("button", name="Passwort speichern").click()
+    colleague.get_by_label("Benutzername").fill("erika.mustermann@example.org")
+    colleague.get_by_label("Passwort").fill("Erikas-eigenes-Passwort-2026")
+    colleague.get_by_label("Passwort").press("Enter")
+    expect(colleague.get_by_role("heading", level=1, name="Zwei-Faktor-Anmeldung einrichten")).to_be_visible()
     citizen.close()

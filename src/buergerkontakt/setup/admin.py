@@ -153,7 +153,9 @@ class LocationAdmin(CoreLocationAdmin):
                 status = 400
         response = self.page(request, "setup/admin/import.html", location,
                              _("CSV-Import: %(location)s") % {"location": location.name}, form=form,
-                             report=report, kinds=[(kind, imports.COLUMNS[kind]) for kind in imports.KINDS])
+                             report=report,
+                             kinds=[(kind, label, imports.COLUMNS[kind])
+                                    for kind, label in form.fields["kind"].choices])
         response.status_code = status
         return response
 
