@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "buergerkontakt.incidents",
     "buergerkontakt.telephony",
     "buergerkontakt.directory_auth",
+    "buergerkontakt.setup",
     "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
 ]
 

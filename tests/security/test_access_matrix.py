@@ -147,6 +147,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "reports:reachability": EVERYONE,
     "reports_staff:csv": LEADS,
     "reports_staff:dashboard": LEADS,
+    "setup:invitation": NOBODY,
     "waitlist:offer": EVERYONE,
     "waitlist:register": EVERYONE,
     "waitlist:registered": EVERYONE,

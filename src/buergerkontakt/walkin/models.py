@@ -271,6 +271,9 @@ class Screen(models.Model):
         _("Erlaubte Netze"), max_length=500, blank=True, validators=[validate_networks],
         help_text=_("IP-Adressbereiche, aus denen das Gerät die Adresse öffnen darf, durch Kommas getrennt, "
                     "z. B. 10.20.0.0/16, 192.168.5.12. Leer: von überall (nicht empfohlen)."))
+    last_seen_at = models.DateTimeField(
+        _("zuletzt verbunden"), null=True, blank=True, editable=False,
+        help_text=_("Wann das Gerät seine Adresse zuletzt geöffnet hat (leer: noch nie)."))
 
     class Meta:
         verbose_name = _("Anzeige / Kiosk")

@@ -42,6 +42,7 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
+    services.screen_seen(screen)
     size = screen.grid_size
     calls = queries.display_state(screen.location_id, limit=size)["calls"]
     return render(request, "queue/display.html", {
@@ -56,6 +57,7 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.KIOSK)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
+    services.screen_seen(screen)
     location = screen.location
     queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
     now = timezone.now()
