@@ -21,6 +21,7 @@ urlpatterns = [
     path("mitarbeiter/vorfaelle/", include("buergerkontakt.incidents.urls")),
     path("wartenummer/", include("buergerkontakt.walkin.urls")),
     path("rueckruf/", include("buergerkontakt.callbacks.urls")),
+    path("einladung/", include("buergerkontakt.setup.urls")),
     path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),
     path("termine/", include("buergerkontakt.appointments.urls")),
     path("", include("buergerkontakt.reports.urls")),

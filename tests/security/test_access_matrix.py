@@ -148,6 +148,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "reports:reachability": EVERYONE,
     "reports_staff:csv": LEADS,
     "reports_staff:dashboard": LEADS,
+    "setup:invitation": NOBODY,
     "telephony_staff:calls": PHONE_CENTRE,
     "telephony_staff:dial": FRONT_OFFICE,
     "telephony_staff:missed_ticket": PHONE_CENTRE,

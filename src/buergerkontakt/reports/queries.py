@@ -645,7 +645,7 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
             "Senden bis „Ich komme“ bzw. „Vor Ort“. Echt- und Probealarme getrennt."
         ),
     )
-    section = Section("alarme", _("Stiller Alarm"), tables=[table])
+    section = Section("alarme", _("Stille Alarme"), tables=[table])
     real, drill = rows
     section.tiles = [
         Tile(
