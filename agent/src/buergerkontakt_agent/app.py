@@ -48,11 +48,16 @@ class Agent:
         self.tasks: set = set()
         self.shown_at: dict[int, float] = {}
         self.confirmed: set[str] = set()  # press ids the server confirmed over the socket
+        # Moments on the system's monotonic clock, for the latency benchmark P6 (no names).
+        self.fired_at: list[float] = []
+        self.arrived_at: dict[int, float] = {}
 
     # --- keyboard thread ----------------------------------------------------------------------------
     def fire(self, source: str) -> None:
         """The hotkey or a mapped button: queue the raise (with its press id) and wake the sender."""
+        fired = time.monotonic()
         press = self.client.enqueue(self.settings.level, source)
+        self.fired_at.append(fired)
         log.info("alarm raised locally (%s)", source)
         self.inbox.put(("queued", press.press_id))
         if self.loop is not None and self.wake is not None:
@@ -209,6 +214,7 @@ class Agent:
 
     def _incoming(self, item: dict) -> None:
         alarm = item["alarm"]
+        self.arrived_at.setdefault(int(alarm["id"]), time.monotonic())
         self._spawn(self._send({"type": "received", "alarm": alarm["id"]}))
         self.inbox.put(("alarm", alarm, item.get("instruction", "")))
 
@@ -325,6 +331,8 @@ class Agent:
             "shown": sorted(pk for pk, w in self.windows.items() if getattr(w, "shown_reported", False)),
             "own": {str(pk): value for pk, value in self.own.items()},
             "shown_at": {str(pk): at for pk, at in self.shown_at.items()},
+            "arrived_at": {str(pk): at for pk, at in self.arrived_at.items()},
+            "fired_at": self.fired_at[-50:],
         }
         path = self.folder / "state.json"
         temporary = path.with_suffix(".tmp")
