@@ -46,6 +46,7 @@ class Agent:
         self.problem = ""
         self.stop_event = threading.Event()
         self.tasks: set = set()
+        self.tray = None
         self.shown_at: dict[int, float] = {}
         self.confirmed: set[str] = set()  # press ids the server confirmed over the socket
         # Moments on the system's monotonic clock, for the latency benchmark P6 (no names).
@@ -235,6 +236,10 @@ class Agent:
 
             self.keys = Keys(self.settings, self.fire)
             self.keys.start()
+        from . import tray
+
+        self.tray = tray.start(self.fire, lambda: self.inbox.put(("show_status",)),
+                               lambda: self.inbox.put(("quit",)))
         if self.client.pending():
             self.inbox.put(("offline", len(self.client.pending())))
         self.root.after(PUMP_MS, self._pump)
@@ -252,10 +257,20 @@ class Agent:
             self._apply(*item)
         if changed:
             self._write_state()
+        if self.stop_event.is_set():
+            self.root.destroy()
+            return
         self.root.after(PUMP_MS, self._pump)
 
     def _apply(self, kind: str, *args) -> None:
-        if kind == "alarm":
+        if kind == "show_status":
+            state = "verbunden" if self.connected else "keine Verbindung"
+            self.status.show(f"Bürgerkontakt-Agent {__version__}: {state}. {self.problem}".strip())
+        elif kind == "quit":
+            self.stop_event.set()
+            if self.tray is not None:
+                self.tray.stop()
+        elif kind == "alarm":
             alarm, instruction = args
             alarm_id = int(alarm["id"])
             if alarm_id not in self.windows:
