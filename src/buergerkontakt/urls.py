@@ -16,6 +16,7 @@ urlpatterns = [
     path("mitarbeiter/alarm/", include("buergerkontakt.alarms.urls")),
     path("mitarbeiter/aufruf/", include("buergerkontakt.walkin.staff_urls")),
     path("mitarbeiter/rueckrufe/", include("buergerkontakt.callbacks.staff_urls")),
+    path("mitarbeiter/telefonie/", include("buergerkontakt.telephony.staff_urls")),
     path("mitarbeiter/berichte/", include("buergerkontakt.reports.staff_urls")),
     path("mitarbeiter/vorfaelle/", include("buergerkontakt.incidents.urls")),
     path("wartenummer/", include("buergerkontakt.walkin.urls")),

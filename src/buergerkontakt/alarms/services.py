@@ -435,22 +435,19 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
 
 
 def _fallback(alarm: Alarm, now: datetime) -> None:
-    """SMS/phone gateway to security with the room: works without any browser."""
-    phones = [
-        p
-        for p in User.objects.filter(
-            pk__in=recipients.role_holders(
-                Role.SECURITY, authority_id=alarm.authority_id, location_id=alarm.location_id
-            )
-        ).values_list("phone", flat=True)
-        if p
-    ]
+    """SMS/phone gateway to security with the room: works without any browser. It texts the
+    mobile numbers for alarm SMS (``User.alarm_mobile``), never the desk extension."""
+    phones = recipients.security_mobiles(authority_id=alarm.authority_id, location_id=alarm.location_id)
     text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
         "ALARM Stufe %(level)s: %(place)s. Niemand hat am PC geantwortet, dass er kommt."
     ) % {"level": alarm.level, "place": alarm.where}
     transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
     alarm.fallback_sent_at = now
-    _event(alarm, Kind.FALLBACK, now, detail=_("%(count)s Rufnummern") % {"count": len(phones)})
+    if phones:
+        detail = _("%(count)s Rufnummern") % {"count": len(phones)}
+    else:
+        detail = _("0 Rufnummern – der Sicherheitsdienst hat keine Mobilnummer für Alarm-SMS hinterlegt")
+    _event(alarm, Kind.FALLBACK, now, detail=detail)
 
 
 def needs_escalation(alarm_id: int) -> bool:

@@ -147,6 +147,7 @@ def console(request: HttpRequest) -> HttpResponse:
         ],
         "now": now,
         "workplaces": workplaces,
+        "sms_warnings": queries.security_reach_warnings(locations),
     }
     template = "alarms/_console_body.html" if request.htmx else "alarms/console.html"
     return render(request, template, context)
@@ -277,6 +278,7 @@ def drills(request: HttpRequest) -> HttpResponse:
             "levels": Level.choices,
             "data": data,
             "errors": errors,
+            "sms_warnings": queries.security_reach_warnings(queries.security_locations(request.user)),
         },
         status=400 if errors else 200,
     )
@@ -291,7 +293,10 @@ def _visible_drill(request: HttpRequest, pk: int) -> Drill:
 def drill(request: HttpRequest, pk: int) -> HttpResponse:
     current = _visible_drill(request, pk)
     report = queries.response_report(current.alarm) if current.alarm else None
-    return render(request, "alarms/drill.html", {"drill": current, "report": report})
+    return render(request, "alarms/drill.html", {
+        "drill": current, "report": report,
+        "sms_warnings": queries.security_reach_warnings([current.location]),
+    })
 
 
 @staff_required(roles=(Role.SECURITY,))

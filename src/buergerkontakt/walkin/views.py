@@ -42,9 +42,11 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
-    state = queries.display_state(screen.location_id, limit=screen.recent_count)
+    size = screen.grid_size
+    calls = queries.display_state(screen.location_id, limit=size)["calls"]
     return render(request, "queue/display.html", {
-        "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
+        "screen": screen,
+        "cells": calls + [None] * (size - len(calls)),  # a fixed grid: empty cells keep their place
         "time_zone": local_zone().key,  # the TV's clock shows the office's time, not the device's
     })
 

@@ -1,0 +1,1 @@
+"""Demo calls: registered as a demo step later (see load_demo)."""
