@@ -64,7 +64,7 @@ def percentile(values: list[float], q: float) -> float:
     return common.percentile(values, q)
 
 
-def measure_agents(base: str, codes: dict, displays: dict, runs: int, tmp: Path) -> list[float]:
+def measure_agents(base: str, codes: dict, displays: dict, runs: int, tmp: Path, parts: dict) -> list[float]:
     homes = {name: tmp / f"agent-{name}" for name in ("a", "b")}
     procs = []
     try:
@@ -80,7 +80,7 @@ def measure_agents(base: str, codes: dict, displays: dict, runs: int, tmp: Path)
             wait(lambda home=home: state(home).get("connected"), 30, "agent connected", 0.05)
         latencies = []
         seen: set[str] = set()
-        for _run in range(runs):
+        for run in range(runs):
             start = time.monotonic()
             subprocess.run(["xdotool", "key", "ctrl+alt+a"], env={**os.environ, "DISPLAY": displays["a"]},
                            check=True)
@@ -92,7 +92,14 @@ def measure_agents(base: str, codes: dict, displays: dict, runs: int, tmp: Path)
 
             alarm = wait(new_window, 15, "agent B's window")
             seen.add(alarm)
-            latencies.append((state(homes["b"])["shown_at"][alarm] - start) * 1000)
+            b = state(homes["b"])
+            presses = lambda run=run: state(homes["a"]).get("fired_at", [])[run:run + 1]  # noqa: E731
+            fired = wait(presses, 5, "A's press")[0]
+            latencies.append((b["shown_at"][alarm] - start) * 1000)
+            parts["key → agent A's hotkey"].append((fired - start) * 1000)
+            parts["agent A → server → agent B's socket"].append((b["arrived_at"][alarm] - fired) * 1000)
+            parts["agent B: message → window mapped"].append(
+                (b["shown_at"][alarm] - b["arrived_at"][alarm]) * 1000)
             time.sleep(0.3)
             subprocess.run(["xdotool", "key", "alt+v"], env={**os.environ, "DISPLAY": displays["b"]},
                            check=True)
@@ -165,8 +172,11 @@ def main() -> None:
             proc, display = xvfb()
             xservers.append(proc)
             displays[name] = display
+        parts: dict[str, list[float]] = {name: [] for name in (
+            "key → agent A's hotkey", "agent A → server → agent B's socket",
+            "agent B: message → window mapped")}
         with common.server(env, workers=1) as base:
-            ours = measure_agents(base, codes, displays, args.runs, tmp)
+            ours = measure_agents(base, codes, displays, args.runs, tmp, parts)
         floor = measure_floor(displays, args.runs, tmp)
     finally:
         for proc in xservers:
@@ -178,6 +188,9 @@ def main() -> None:
     print("| path | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|")
     print(f"| Bürgerkontakt (agent A → API → relay → agent B) | {p50:.1f} | {p99:.1f} | {max(ours):.1f} |")
+    for name, values in parts.items():
+        print(f"| of which: {name} | {percentile(values, 50):.1f} | {percentile(values, 99):.1f} | "
+              f"{max(values):.1f} |")
     print(f"| raw floor (pynput → websockets → Tk) | {f50:.1f} | {f99:.1f} | {max(floor):.1f} |")
     print(f"ours/floor: p50 {p50 / f50:.2f} ×, p99 {p99 / f99:.2f} ×; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores")

@@ -46,13 +46,19 @@ class Agent:
         self.problem = ""
         self.stop_event = threading.Event()
         self.tasks: set = set()
+        self.tray = None
         self.shown_at: dict[int, float] = {}
         self.confirmed: set[str] = set()  # press ids the server confirmed over the socket
+        # Moments on the system's monotonic clock, for the latency benchmark P6 (no names).
+        self.fired_at: list[float] = []
+        self.arrived_at: dict[int, float] = {}
 
     # --- keyboard thread ----------------------------------------------------------------------------
     def fire(self, source: str) -> None:
         """The hotkey or a mapped button: queue the raise (with its press id) and wake the sender."""
+        fired = time.monotonic()
         press = self.client.enqueue(self.settings.level, source)
+        self.fired_at.append(fired)
         log.info("alarm raised locally (%s)", source)
         self.inbox.put(("queued", press.press_id))
         if self.loop is not None and self.wake is not None:
@@ -209,6 +215,7 @@ class Agent:
 
     def _incoming(self, item: dict) -> None:
         alarm = item["alarm"]
+        self.arrived_at.setdefault(int(alarm["id"]), time.monotonic())
         self._spawn(self._send({"type": "received", "alarm": alarm["id"]}))
         self.inbox.put(("alarm", alarm, item.get("instruction", "")))
 
@@ -229,6 +236,10 @@ class Agent:
 
             self.keys = Keys(self.settings, self.fire)
             self.keys.start()
+        from . import tray
+
+        self.tray = tray.start(self.fire, lambda: self.inbox.put(("show_status",)),
+                               lambda: self.inbox.put(("quit",)))
         if self.client.pending():
             self.inbox.put(("offline", len(self.client.pending())))
         self.root.after(PUMP_MS, self._pump)
@@ -246,10 +257,20 @@ class Agent:
             self._apply(*item)
         if changed:
             self._write_state()
+        if self.stop_event.is_set():
+            self.root.destroy()
+            return
         self.root.after(PUMP_MS, self._pump)
 
     def _apply(self, kind: str, *args) -> None:
-        if kind == "alarm":
+        if kind == "show_status":
+            state = "verbunden" if self.connected else "keine Verbindung"
+            self.status.show(f"Bürgerkontakt-Agent {__version__}: {state}. {self.problem}".strip())
+        elif kind == "quit":
+            self.stop_event.set()
+            if self.tray is not None:
+                self.tray.stop()
+        elif kind == "alarm":
             alarm, instruction = args
             alarm_id = int(alarm["id"])
             if alarm_id not in self.windows:
@@ -325,6 +346,8 @@ class Agent:
             "shown": sorted(pk for pk, w in self.windows.items() if getattr(w, "shown_reported", False)),
             "own": {str(pk): value for pk, value in self.own.items()},
             "shown_at": {str(pk): at for pk, at in self.shown_at.items()},
+            "arrived_at": {str(pk): at for pk, at in self.arrived_at.items()},
+            "fired_at": self.fired_at[-50:],
         }
         path = self.folder / "state.json"
         temporary = path.with_suffix(".tmp")
