@@ -133,9 +133,12 @@ def raise_alarm(
     workstation: Workstation | None = None,
     drill: bool = False,
     room: Room | None = None,
+    device=None,
+    press_id: str = "",
     now: datetime | None = None,
 ) -> Alarm:
-    """Store the alarm and its deliveries, then (after commit) push it, nearest circle first."""
+    """Store the alarm and its deliveries, then (after commit) push it, nearest circle first. A
+    ``device`` (alarms/devices.py) raises from its workstation's ``room``."""
     now = _now(now)
     if level not in Level.values:
         raise AlarmError(_("Unbekannte Alarmstufe."))
@@ -144,7 +147,7 @@ def raise_alarm(
     if room is None:  # where the person works now (alarms/workplace.py); unknown is said, never guessed
         place = workplace.current_place(user, workstation=workstation)
         room, location, where = place.room, place.location, place.alarm_text()
-    else:  # a drill simulates an alarm from a chosen room
+    else:  # a drill simulates an alarm from a chosen room; a device raises from its own room
         location, where = room.floor.location, workplace.room_label(room)
     if location is None:
         raise AlarmError(_("Ihre Behörde hat keinen Standort, an den ein Alarm gehen könnte."), 409)
@@ -157,12 +160,17 @@ def raise_alarm(
             place=where[:300],
             workstation=workstation,
             raised_by=user,
+            device=device,
+            press_id=press_id,
             level=level,
             is_drill=drill,
             raised_at=now,
             circle=2 if any(r.circle == 2 for r in chosen) else 1,
         )
-        _event(alarm, Kind.RAISED, now, user, detail=_("Probealarm") if drill else "")
+        source = _("Probealarm") if drill else ""
+        if device is not None:
+            source = _("über %(device)s") % {"device": f"{device.name} ({device.get_kind_display()})"}
+        _event(alarm, Kind.RAISED, now, user, detail=source)
         _event(alarm, Kind.SENT, now, detail=_("%(count)s Empfänger") % {"count": len(chosen)})
         if not chosen:
             _event(

@@ -21,7 +21,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
 
-from . import queries, services, workplace
+from . import devices, queries, services, workplace
 from .consumers import DEVICE_COOKIE
 from .models import Alarm, Drill, Level, Workstation
 
@@ -125,6 +125,13 @@ def console(request: HttpRequest) -> HttpResponse:
     )
     for w in stations:
         w.online = w.pk not in offline_ids
+    agents = list(
+        devices.agents().filter(workstation__room__floor__location__in=locations, workstation__is_active=True)
+        .select_related("workstation__room__floor__location")
+        .order_by("workstation__room__floor__location__name", "workstation__room__number", "name")
+    )
+    for agent in agents:
+        agent.online = devices.is_online(agent, now)
     workplaces = list(workplace.workplaces_at(locations))
     for place in workplaces:
         place.online = services.is_online(place.workstation, now) if place.workstation else None
@@ -132,6 +139,9 @@ def console(request: HttpRequest) -> HttpResponse:
         "stations": stations,
         "online_count": sum(1 for w in stations if w.online),
         "warned": [w for w in stations if not w.online and w.offline_warned_at],
+        "agents": agents,
+        "agents_online": sum(1 for a in agents if a.online),
+        "agents_warned": [a for a in agents if not a.online and a.offline_warned_at],
         "alarms": Alarm.objects.filter(location__in=locations).select_related("room__floor", "raised_by")[
             :30
         ],

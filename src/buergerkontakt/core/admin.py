@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -345,6 +347,39 @@ def _roles_of(user) -> set[str]:
     return roles_of(user)
 
 
+# --- Permissions in German ---------------------------------------------------------------------------
+# Permission rows are stored with English names ("Can add log entry"); the admin shows the app and
+# model in the reader's language and the action as a German verb instead.
+PERMISSION_VERBS = {"add": _("hinzufügen"), "change": _("ändern"), "delete": _("löschen"),
+                    "view": _("ansehen")}
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    action, __, model_name = permission.codename.partition("_")
+    what = PERMISSION_VERBS[action] if action in PERMISSION_VERBS and model_name == model._meta.model_name \
+        else permission.name
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {what}"
+
+
+def german_permission_choices(field):
+    if field is not None:
+        field.label_from_instance = permission_label
+    return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        return german_permission_choices(field) if db_field.name == "permissions" else field
+
+
 # --- Users ------------------------------------------------------------------------------------
 @admin.register(User)
 class UserAdmin(ScopedMixin, DjangoUserAdmin):
@@ -443,6 +478,10 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
         if field is not None and db_field.name == "deputy" and not request.user.is_superuser:
             field.queryset = field.queryset.filter(is_superuser=False)
         return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return german_permission_choices(field) if db_field.name == "user_permissions" else field
 
 
 # --- API keys of partner systems -------------------------------------------------------------------

@@ -338,6 +338,7 @@ class ApiKey(models.Model):
 
     class Scope(models.TextChoices):
         CALLBACKS = "callbacks", _("Rückruftickets anlegen (Telefonie, Portale)")
+        TELEPHONY = "telephony", _("Anrufereignisse melden (Telefonanlage, CTI)")
 
     name = models.CharField(
         _("Bezeichnung"), max_length=120, help_text=_("z. B. „Telefonanlage Hauptstelle“")

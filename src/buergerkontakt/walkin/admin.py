@@ -30,12 +30,12 @@ class QueueAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Screen)
 class ScreenAdmin(ScopedAdminMixin, admin.ModelAdmin):
     authority_path = "location__authority"
-    list_display = ("name", "kind", "location", "is_active", "address")
+    list_display = ("name", "kind", "location", "is_active", "last_seen_at", "address")
     list_filter = ("kind", ("location", admin.RelatedOnlyFieldListFilter))
     # The key is generated (never typed): on creation, and anew with the action below.
-    readonly_fields = ("address",)
+    readonly_fields = ("address", "last_seen_at")
     fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "address",
-              "allowed_networks")
+              "allowed_networks", "last_seen_at")
     actions = ["new_key"]
 
     @admin.action(description=_("Neuen Schlüssel vergeben (die bisherige Adresse wird gesperrt)"),
