@@ -308,6 +308,7 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------
 # Without EMAIL_HOST, mails are written as files to DATA_DIR/mail (never to the log).
 _EMAIL_HOST = env("EMAIL_HOST")
+MAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", str(DATA_DIR / "mail")))
 if _EMAIL_HOST:
     MAILERS = {
         "default": {
@@ -328,7 +329,7 @@ else:
         "default": {
             # Django's file backend with a private folder and files (0700/0600, ADR 0015).
             "BACKEND": "buergerkontakt.core.mail_backends.PrivateFileEmailBackend",
-            "OPTIONS": {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
+            "OPTIONS": {"file_path": str(MAIL_FILE_PATH)},
         }
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Bürgerkontakt <noreply@buergerkontakt.invalid>")

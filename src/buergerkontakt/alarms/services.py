@@ -578,3 +578,22 @@ def run_drills(*, now: datetime | None = None) -> tuple[int, int]:
             live.ended(current)
             ended += 1
     return started, ended
+
+
+# --- privacy: pseudonymised timelines (called by the privacy app, docs/privacy/loeschkonzept.md) ---
+def pseudonymise_before(before: datetime, *, keep_alarm_ids=(), batch_size: int = 500) -> int:
+    """Remove who did what from the timelines of alarms raised before ``before``: the person named in
+    the place text, the accounts and free texts of the timeline. Times, kinds, deliveries' latencies
+    and responses stay (the response statistics). Alarms in ``keep_alarm_ids`` (linked to an incident
+    report, which has its own retention) are left alone. In batches, idempotent; the number changed."""
+    due = (Alarm.objects.filter(raised_at__lt=before).exclude(pk__in=list(keep_alarm_ids))
+           .filter(Q(timeline__user__isnull=False) | ~Q(timeline__detail="") | ~Q(place=""))
+           .distinct())
+    done = 0
+    while True:
+        batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return done
+        with transaction.atomic():
+            done += Alarm.objects.filter(pk__in=batch).update(place="")
+            TimelineEvent.objects.filter(alarm_id__in=batch).update(user=None, detail="")
