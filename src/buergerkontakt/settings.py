@@ -85,6 +85,29 @@ SECRET_KEY_FROM_ENVIRONMENT = bool(env("SECRET_KEY"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# --- Deletion concept (docs/privacy/loeschkonzept.md) -------------------------------------------
+# Periods in Berlin days: data of day D is removed on day D + N by the retention task.
+# Appointments: name, contact, case number, needs and note removed N days after the appointment's day.
+PRIVACY_APPOINTMENT_DAYS = env_int("PRIVACY_APPOINTMENT_DAYS", 30)
+# Walk-in tickets: the emergency reason and call notes removed N days after the ticket's day.
+PRIVACY_WALKIN_DAYS = env_int("PRIVACY_WALKIN_DAYS", 7)
+# Callback tickets: the caller's details and free texts removed N days after the ticket was closed.
+PRIVACY_CALLBACK_DAYS = env_int("PRIVACY_CALLBACK_DAYS", 30)
+# Waitlist entries: details removed N days after the entry expired, was booked or withdrawn (0: that day).
+PRIVACY_WAITLIST_DAYS = env_int("PRIVACY_WAITLIST_DAYS", 0)
+# Mail and SMS files of the demo set-up: deleted N days after they were written.
+PRIVACY_MESSAGE_FILE_DAYS = env_int("PRIVACY_MESSAGE_FILE_DAYS", 14)
+# Alarm timelines: who did what removed N months after the alarm (not for alarms of an incident report).
+PRIVACY_ALARM_MONTHS = env_int("PRIVACY_ALARM_MONTHS", 6)
+# Completed access/erasure requests (only a masked contact is left) are deleted after N days.
+PRIVACY_REQUEST_DAYS = env_int("PRIVACY_REQUEST_DAYS", 1095)
+# The confirmation link of a citizen's request is valid N days; unconfirmed requests are deleted then.
+PRIVACY_LINK_DAYS = env_int("PRIVACY_LINK_DAYS", 7)
+# Rows changed per transaction by the retention task.
+PRIVACY_BATCH_SIZE = env_int("PRIVACY_BATCH_SIZE", 500)
+# How often the retention task runs (seconds); it changes data only when a new Berlin day made some due.
+PRIVACY_RETENTION_INTERVAL_SECONDS = env_int("PRIVACY_RETENTION_INTERVAL_SECONDS", 3600)
+
 # Public base URL used in e-mails and signed links.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -115,7 +138,8 @@ INSTALLED_APPS = [
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
     "buergerkontakt.directory_auth",
-    "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
+    "buergerkontakt.reports",  # its demo step builds history on every other app's data
+    "buergerkontakt.privacy",  # deletion concept and citizens' rights over every app above
 ]
 
 MIDDLEWARE = [
