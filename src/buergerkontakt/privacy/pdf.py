@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import HTML
+
+from buergerkontakt.core.pdf import render_pdf
 
 from . import services
 from .models import RightsRequest
-
-
-def render_pdf(html: str) -> bytes:
-    # base_url=None: the document may reference nothing outside itself (no network, no files)
-    return HTML(string=html, base_url=None).write_pdf()
 
 
 def export_pdf(request: RightsRequest) -> bytes:
