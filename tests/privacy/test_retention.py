@@ -194,3 +194,13 @@ def test_purge_is_the_same_at_any_hour_of_the_due_day(org, hour):
     services.apply_retention(now=berlin(2026, 11, 23, hour, 30))
     visit.refresh_from_db()
     assert visit.name == ""
+
+
+def test_alarms_without_a_timeline_are_done_in_one_pass(org):
+    """An alarm with no timeline rows left must not be picked again and again (the batch loop ends)."""
+    for _ in range(5):
+        alarm = b.alarm(org.location, org.room, org.users["caseworker"], berlin(2026, 1, 5, 10), drill=True)
+        alarm.place = "Raum 1.10 – Person: Case Worker"
+        alarm.save(update_fields=["place"])
+    assert services.apply_retention(now=berlin(2026, 7, 5, 0, 1))["alarms"] == 5
+    assert services.apply_retention(now=berlin(2026, 7, 5, 0, 2))["alarms"] == 0

@@ -4,6 +4,7 @@ that removed every personal detail."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django.core.cache import cache
@@ -49,7 +50,8 @@ def _figures(org) -> list:
     promise.pop("generated_at")
     return [
         [(s.key, [(t.label, t.value) for t in s.tiles], [(t.key, t.rows) for t in s.tables],
-          [str(c.svg) for c in s.charts]) for s in sections],
+          # the charts' element ids count renderings; everything else must be the same
+          [re.sub(r"chart-\d+", "chart", str(c.svg)) for c in s.charts]) for s in sections],
         promise,
     ]
 
@@ -64,4 +66,7 @@ def test_kpis_and_public_promise_identical_before_and_after_purge(org):
     assert result["appointments"] >= 7 and result["callbacks"] == 7 and result["waitlist"] == 1
     assert not Appointment.objects.exclude(name="").exists()
     assert not Ticket.objects.exclude(caller_name="").exists()
-    assert _figures(org) == before
+    after = _figures(org)
+    for old, new in zip(before[0], after[0], strict=True):
+        assert new == old, f"section {old[0]} changed"
+    assert after[1] == before[1]

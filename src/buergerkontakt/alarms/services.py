@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -586,9 +586,9 @@ def pseudonymise_before(before: datetime, *, keep_alarm_ids=(), batch_size: int 
     the place text, the accounts and free texts of the timeline. Times, kinds, deliveries' latencies
     and responses stay (the response statistics). Alarms in ``keep_alarm_ids`` (linked to an incident
     report, which has its own retention) are left alone. In batches, idempotent; the number changed."""
+    named = TimelineEvent.objects.filter(alarm=OuterRef("pk")).filter(Q(user__isnull=False) | ~Q(detail=""))
     due = (Alarm.objects.filter(raised_at__lt=before).exclude(pk__in=list(keep_alarm_ids))
-           .filter(Q(timeline__user__isnull=False) | ~Q(timeline__detail="") | ~Q(place=""))
-           .distinct())
+           .filter(~Q(place="") | Exists(named)))
     done = 0
     while True:
         batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
