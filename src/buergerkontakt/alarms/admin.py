@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buergerkontakt.core.admin_scope import ScopedAdminMixin
 
+from .models import NamedReportAccess, ReportPrivacy
 from .workplace import Workplace, set_current_workplace
 
 
@@ -47,3 +48,27 @@ class WorkplaceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         set_current_workplace(obj.user, room=form.cleaned_data["room"], source=Workplace.Source.ADMIN)
         obj.pk = Workplace.objects.get(user=obj.user).pk
+
+
+@admin.register(ReportPrivacy)
+class ReportPrivacyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Per authority: response and drill reports pseudonymised (Dienstvereinbarung)."""
+
+    list_display = ("authority", "pseudonymise")
+
+
+@admin.register(NamedReportAccess)
+class NamedReportAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Who saw a report with names and why – read only."""
+
+    authority_path = "alarm__authority"
+    list_display = ("at", "alarm", "user", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

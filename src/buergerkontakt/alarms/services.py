@@ -597,3 +597,22 @@ def pseudonymise_before(before: datetime, *, keep_alarm_ids=(), batch_size: int 
         with transaction.atomic():
             done += Alarm.objects.filter(pk__in=batch).update(place="")
             TimelineEvent.objects.filter(alarm_id__in=batch).update(user=None, detail="")
+
+
+# --- staff data: names in response reports only with a reason ------------------------------------
+def may_see_names(user: User, alarm: Alarm) -> bool:
+    """Security of the location or administration of the authority (management)."""
+    return has_role(user, Role.SECURITY, obj=alarm.location) or has_role(user, Role.ADMIN, obj=alarm.location)
+
+
+@transaction.atomic
+def reveal_names(alarm: Alarm, user: User, reason: str, now: datetime | None = None):
+    """Log that ``user`` sees the report of ``alarm`` with names, and why (≥ 20 characters)."""
+    from .models import NamedReportAccess
+
+    if not may_see_names(user, alarm):
+        raise AlarmError(_("Namen im Bericht sehen nur Sicherheitsdienst und Leitung."), 403)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 20:
+        raise AlarmError(_("Bitte begründen Sie, wozu Sie die Namen brauchen (mindestens 20 Zeichen)."))
+    return NamedReportAccess.objects.create(alarm=alarm, user=user, reason=reason[:300], at=_now(now))
