@@ -16,6 +16,7 @@ Logs name request codes and counts, never a name, address or number.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import datetime, timedelta
@@ -172,6 +173,24 @@ def _contacts(request: RightsRequest) -> tuple[list[str], list[str]]:
     return ([request.email] if request.email else []), ([request.phone] if request.phone else [])
 
 
+TIME_KEYS = frozenset({"start", "created_at", "closed_at", "written_at", "at"})
+
+
+def _local_times(value):
+    """ISO times of the apps' rows in Berlin time to the minute (what the citizen saw)."""
+    if isinstance(value, list):
+        return [_local_times(item) for item in value]
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            if key in TIME_KEYS and isinstance(item, str) and "T" in item:
+                with contextlib.suppress(ValueError):
+                    item = timezone.localtime(datetime.fromisoformat(item)).isoformat(timespec="minutes")
+            result[key] = _local_times(item)
+        return result
+    return value
+
+
 def personal_data(request: RightsRequest) -> dict:
     """Everything stored with the request's (verified) contact at its authority."""
     if request.status == RightsRequest.Status.UNVERIFIED:
@@ -182,10 +201,10 @@ def personal_data(request: RightsRequest) -> dict:
         "request": {"code": request.code, "kind": request.kind, "authority": request.authority.name,
                     "contact": request.email or request.phone,
                     "created_at": request.created_at.isoformat()},
-        "appointments": appointments.personal_data_of(**scope),
-        "waitlist": waitlist.personal_data_of(**scope),
-        "callbacks": callbacks.personal_data_of(**scope),
-        "messages": messages.messages_mentioning(emails + phones),
+        "appointments": _local_times(appointments.personal_data_of(**scope)),
+        "waitlist": _local_times(waitlist.personal_data_of(**scope)),
+        "callbacks": _local_times(callbacks.personal_data_of(**scope)),
+        "messages": _local_times(messages.messages_mentioning(emails + phones)),
         "not_included": [
             _("Wartenummern ohne Termin speichern keinen Namen und keine Kontaktdaten."),
             _("Einträge im Gefährdungsregister beauskunftet der Datenschutz gesondert (Art. 15 mit "
