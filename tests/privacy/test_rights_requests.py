@@ -228,3 +228,23 @@ def test_refusal_needs_a_reason(org):
 ])
 def test_one_month_deadline_in_berlin_days(verified, due):
     assert services.due_on(b.utc(*verified)) == due
+
+
+def test_responsibility_lookups_leave_nothing_to_erase(client, org, caplog):
+    """The responsibility lookup keeps no search index: after a lookup the surname and case number
+    are in no table, no cache entry and no log line (so an erasure has nothing to remove there)."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/zustaendigkeit/", {"authority": org.authority.pk, "surname": "Zyxwanski",
+                                                "case_number": "QQ-98765"})
+    assert response.status_code == 200 and "Zyxwanski" in response.content.decode()  # the form echoes it
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from introspection)
+            dump = repr(cursor.fetchall())
+            assert "Zyxwanski" not in dump and "QQ-98765" not in dump, table
+    keys = getattr(cache, "_cache", {})
+    assert not any("Zyxwanski" in repr(value) for value in getattr(keys, "values", dict)())
+    assert "Zyxwanski" not in "\n".join(record.getMessage() for record in caplog.records)
