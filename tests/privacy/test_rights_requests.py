@@ -248,3 +248,16 @@ def test_responsibility_lookups_leave_nothing_to_erase(client, org, caplog):
     keys = getattr(cache, "_cache", {})
     assert not any("Zyxwanski" in repr(value) for value in getattr(keys, "values", dict)())
     assert "Zyxwanski" not in "\n".join(record.getMessage() for record in caplog.records)
+
+
+def test_dpo_downloads_the_export_of_an_open_request(client, namesakes):
+    request = services.submit_request(namesakes.authority, "access", phone=ERIKA_2["phone"])
+    RightsRequest.objects.filter(pk=request.pk).update(status="open", verified_at=timezone.now(),
+                                                       due_on=date(2027, 1, 4))
+    client.force_login(namesakes.users["dpo"])
+    export = json.loads(client.get(f"/mitarbeiter/datenschutz/{request.pk}/export.json").content)
+    assert "AZ-222" in json.dumps(export) and "AZ-111" not in json.dumps(export)
+    pdf = client.get(f"/mitarbeiter/datenschutz/{request.pk}/export.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    services.complete_request(request.pk, namesakes.users["dpo"])
+    assert client.get(f"/mitarbeiter/datenschutz/{request.pk}/export.json").status_code == 409
