@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps pdf-libs ldap-build-deps assets messages chromium nginx slapd faketime db run run-scaled test test-fast lint fmt clean bench test-chaos audit
+.PHONY: help install python-deps pdf-libs ldap-build-deps assets messages chromium nginx slapd faketime xvfb db run run-scaled test test-fast lint fmt clean bench test-chaos audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
@@ -79,6 +79,12 @@ slapd:
 	@test -x $(SLAPD) -a -x /usr/bin/ldapadd || { $(MAKE) $(APT_UPDATED) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils; }
 
+# Debian's X virtual framebuffer, xdotool and ImageMagick's import for the desktop agent's real test
+# (tests/agent: two agents under Xvfb, hotkey pressed by xdotool, screenshots; docs/alarm-agent.md).
+xvfb:
+	@test -x /usr/bin/Xvfb -a -x /usr/bin/xdotool -a -x /usr/bin/import || { $(MAKE) $(APT_UPDATED) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool imagemagick; }
+
 db: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo
@@ -93,7 +99,7 @@ run-scaled: install nginx
 # Every process of the run logs JSON lines into TEST_LOG; afterwards no demo or test person's name,
 # e-mail address or phone number may be in it (scripts/check_logs.py).
 TEST_LOG := $(CURDIR)/var/test-logs/pytest.log
-test: install chromium nginx slapd faketime
+test: install chromium nginx slapd faketime xvfb
 	@mkdir -p $(dir $(TEST_LOG)) && rm -f $(TEST_LOG); \
 	  LOG_FILE=$(TEST_LOG) $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests collected" >&2; exit 1; fi; \

@@ -5,10 +5,12 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
+from buergerkontakt.alarms.api import router as alarms_router
 from buergerkontakt.appointments.api import router as appointments_router
 from buergerkontakt.callbacks.api import router as callbacks_router
 from buergerkontakt.directory.api import router as directory_router
 from buergerkontakt.reports.api import router as reports_router
+from buergerkontakt.telephony.api import router as telephony_router
 
 api = NinjaAPI(
     title="Bürgerkontakt API",
@@ -49,4 +51,6 @@ def health(request: HttpRequest):
 api.add_router("/directory/", directory_router, tags=["Verzeichnis / Directory"])
 api.add_router("/appointments/", appointments_router, tags=["Termine / Appointments"])
 api.add_router("/callbacks/", callbacks_router, tags=["Rückrufe / Callbacks"])
+api.add_router("/telephony/", telephony_router, tags=["Telefonie / Telephony"])
 api.add_router("/opendata/", reports_router, tags=["Offene Daten / Open data"])
+api.add_router("/", alarms_router, tags=["Stiller Alarm: Geräte / Silent alarm: devices"])

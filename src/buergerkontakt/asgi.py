@@ -10,10 +10,14 @@ from channels.security.websocket import AllowedHostsOriginValidator
 
 django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
 from buergerkontakt.core.asgi_handler import PooledThreadASGIHandler  # noqa: E402
 
-# Django's ASGI handler, with request threads reused instead of one new thread per request.
-django_asgi_app = PooledThreadASGIHandler()
+# Django's ASGI handler, with request threads reused instead of one new thread per request
+# (ADR 0010); REQUEST_THREAD_POOL=false falls back to Django's own handler unchanged.
+django_asgi_app = PooledThreadASGIHandler() if settings.REQUEST_THREAD_POOL else ASGIHandler()
 
 # Load the URL configuration (and with it every API schema) now, while the worker starts, instead
 # of in the first request each worker serves – that took about half a second of CPU per worker.

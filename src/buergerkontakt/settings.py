@@ -123,12 +123,12 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "buergerkontakt.admin_apps.BKTOTPConfig",
+    "buergerkontakt.admin_apps.BKStaticConfig",
+    "buergerkontakt.admin_apps.BKAxesConfig",
     "rules.apps.AutodiscoverRulesConfig",
-    "auditlog",
-    "django_tasks_db",
+    "buergerkontakt.admin_apps.BKAuditlogConfig",
+    "buergerkontakt.admin_apps.BKTasksConfig",
     "buergerkontakt.core",
     "buergerkontakt.directory",
     "buergerkontakt.appointments",
@@ -137,13 +137,15 @@ INSTALLED_APPS = [
     "buergerkontakt.callbacks",
     "buergerkontakt.alarms",
     "buergerkontakt.incidents",
+    "buergerkontakt.telephony",
     "buergerkontakt.directory_auth",
+    "buergerkontakt.setup",
     "buergerkontakt.reports",  # its demo step builds history on every other app's data
     "buergerkontakt.privacy",  # deletion concept and citizens' rights over every app above
 ]
 
 MIDDLEWARE = [
-    "buergerkontakt.core.logs.RequestLogMiddleware",
+    "buergerkontakt.core.logs.request_log_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,10 +153,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "buergerkontakt.core.ratelimit.PublicWriteLimitMiddleware",
+    "buergerkontakt.core.ratelimit.public_write_limit_middleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "buergerkontakt.core.idle.IdleTimeoutMiddleware",
+    "buergerkontakt.core.idle.idle_timeout_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,6 +167,9 @@ MIDDLEWARE = [
 # Requests whose middleware and view run at the same time in one worker process (the rest wait
 # their turn on the event loop); 0 = no limit. See core/asgi_handler.py and docs/configuration.md.
 REQUESTS_PER_WORKER = env_int("REQUESTS_PER_WORKER", 4)
+# The pooled request threads of core/asgi_handler.py (ADR 0010); false = Django's own ASGIHandler
+# (a new thread per request, no REQUESTS_PER_WORKER limit) – the off switch after an upgrade.
+REQUEST_THREAD_POOL = env_bool("REQUEST_THREAD_POOL", True)
 
 ROOT_URLCONF = "buergerkontakt.urls"
 ASGI_APPLICATION = "buergerkontakt.asgi.application"
@@ -184,6 +189,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "buergerkontakt.core.context_processors.platform",
+                "buergerkontakt.telephony.context_processors.telephony",
             ],
         },
     },
@@ -244,10 +250,17 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            # Django's RedisCache with one client and connection pool per process, not per request.
-            "BACKEND": "buergerkontakt.core.redis_cache.SharedRedisCache",
+            # django-redis: its connection pools are kept per process (not per request, as Django's
+            # own RedisCache does under ASGI), so a request reuses the process's connections.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("REDIS_PREFIX", "bk"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A hung Redis fails a cache call after a few seconds instead of holding the request.
+                "SOCKET_CONNECT_TIMEOUT": env_int("REDIS_CONNECT_TIMEOUT", 2),
+                "SOCKET_TIMEOUT": env_int("REDIS_CACHE_TIMEOUT", 5),
+            },
         }
     }
 else:
@@ -465,6 +478,16 @@ CALLBACK_STATUS_LINK_DAYS = env_int("CALLBACK_STATUS_LINK_DAYS", 60)
 # API keys for creating tickets through /api/callbacks/ (telephony, portals): comma-separated
 # "authority-slug=key" pairs; keys are compared as SHA-256 digests in constant time. Empty: off.
 CALLBACK_API_KEYS = env_list("CALLBACK_API_KEYS")
+# --- Telephony (CTI: caller log, screen pop, click-to-call) ------------------------------------------
+# Keys of the telephone system for /api/telephony/ besides the admin's API keys with the scope
+# "telephony": comma-separated "authority-slug=key" pairs. Empty: only keys from the admin.
+TELEPHONY_API_KEYS = env_list("TELEPHONY_API_KEYS")
+# Click-to-call: the PBX's originate URL (JSON POST {callId, from, to, ticket}); empty: off.
+TELEPHONY_DIAL_URL = env("TELEPHONY_DIAL_URL")
+TELEPHONY_DIAL_TOKEN = env("TELEPHONY_DIAL_TOKEN")  # sent as "Authorization: Bearer …" if set
+TELEPHONY_DIAL_TIMEOUT = env_int("TELEPHONY_DIAL_TIMEOUT", 5)
+# The 115 yardstick: an answer within this many seconds counts as "answered in time".
+TELEPHONY_SERVICE_LEVEL_SECONDS = env_int("TELEPHONY_SERVICE_LEVEL_SECONDS", 30)
 # Online callback requests per client IP address (proof of work comes first).
 RATE_LIMITS["callback_ip"] = (env_int("RATE_CALLBACK_PER_IP", 10),
                               env_int("RATE_CALLBACK_PER_IP_SECONDS", 3600))
@@ -498,6 +521,16 @@ ALARM_SHORTCUT = env("ALARM_SHORTCUT", "Control+Alt+A")
 ALARM_OFFLINE_WARN_MINUTES = env_int("ALARM_OFFLINE_WARN_MINUTES", 10)
 # A drill (Probealarm) ends by itself after this many minutes if nobody gave the all-clear.
 ALARM_DRILL_MINUTES = env_int("ALARM_DRILL_MINUTES", 10)
+# Alarm devices (desktop agent, buttons, desk phones; alarms/devices.py): an enrolment code is valid
+# ALARM_ENROL_HOURS; presses of one device within ALARM_DEVICE_DEBOUNCE_SECONDS of its active alarm
+# raise nothing new (a bouncing button, a double press).
+ALARM_ENROL_HOURS = env_int("ALARM_ENROL_HOURS", 72)
+ALARM_DEVICE_DEBOUNCE_SECONDS = env_int("ALARM_DEVICE_DEBOUNCE_SECONDS", 30)
+RATE_LIMITS["device_alarm"] = (env_int("RATE_DEVICE_ALARMS", 20), env_int("RATE_DEVICE_ALARMS_SECONDS", 600))
+RATE_LIMITS["device_heartbeat"] = (env_int("RATE_DEVICE_HEARTBEATS", 200),
+                                   env_int("RATE_DEVICE_HEARTBEATS_SECONDS", 600))
+RATE_LIMITS["device_enrol_ip"] = (env_int("RATE_DEVICE_ENROL_PER_IP", 10),
+                                  env_int("RATE_DEVICE_ENROL_PER_IP_SECONDS", 600))
 
 # --- Reports and open data (docs/adr/0007-reports.md) -------------------------------------------
 # Dashboard period without a filter: the last N days up to today; longest period allowed.

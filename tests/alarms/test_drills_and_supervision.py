@@ -127,7 +127,7 @@ def test_drill_in_the_past_is_refused(site):
 def test_fallback_sms_of_a_drill_says_so(site, settings, tmp_path, django_capture_on_commit_callbacks):
     org, _neighbour, security = site
     settings.SMS_BACKEND, settings.SMS_FILE_PATH = "log", tmp_path
-    security.phone = "0151 1234567"
+    security.alarm_mobile = "0151 23456789"
     security.save()
     drill = services.plan_drill(security, org.room, level=2, now=MONDAY_9)
     # Nobody confirms receipt, so the drill escalates and texts security like a real alarm.

@@ -39,7 +39,7 @@ def office(org):
 
     people = {"left": worker("left", "1.11"), "right": worker("right", "1.12"), "far": worker("far", "1.20"),
               "up": worker("up", "2.01"), "stranger": worker("stranger", "1.12", org.other_authority)}
-    org.users["security"].phone = "0151 1234567"
+    org.users["security"].alarm_mobile = "0151 23456789"
     org.users["security"].save()
     return org, rooms, people
 

@@ -100,7 +100,7 @@ def test_unknown_room_escalates_to_the_building_and_the_sms_names_the_person(
     settings.ALARM_ESCALATE_SECONDS = 10
     settings.SMS_BACKEND = "log"
     settings.SMS_FILE_PATH = tmp_path
-    org.users["security"].phone = "0151 1234567"
+    org.users["security"].alarm_mobile = "0151 23456789"
     org.users["security"].save()
     colleague = make_user("kollege", org.authority, Role.CASEWORKER, scope=org.team,
                           workstation_room=org.room)

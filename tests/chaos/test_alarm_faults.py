@@ -8,6 +8,7 @@ more than happened."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -181,61 +182,58 @@ def _end(alarm_id: int) -> None:
     Alarm.objects.filter(pk=alarm_id).update(status=Alarm.Status.RESOLVED)
 
 
+def _deliver(raiser, clients, people, fault=None, heal=None, ended=None) -> tuple[dict, float, float]:
+    """Raise one alarm, optionally while ``fault()`` holds until ``heal()`` (or after a fault that
+    ended at ``ended``); check everything the acceptance asks and return (who has it how, the moment
+    of the raise, the moment the fault ended)."""
+    if fault:
+        fault()
+    raised = time.monotonic()
+    alarm_id = raiser.raise_alarm()
+    _status_is_truthful(raiser, clients, alarm_id)
+    if heal:
+        time.sleep(1)
+        heal()
+    back = time.monotonic() if heal else (ended or raised)
+    _status_is_truthful(raiser, clients, alarm_id)
+    got = _everybody_has_it(clients, alarm_id, back)
+    _stored_exactly_once(alarm_id, people)
+    _finally_all_delivered(raiser, alarm_id)
+    _end(alarm_id)
+    return got, raised, back
+
+
+def _rounds() -> int:
+    """1 in the test suite; ``benchmarks/p3_alarm_outage.py`` repeats the scenarios for its figures."""
+    return max(1, int(os.environ.get("ALARM_OUTAGE_ROUNDS", "1")))
+
+
 def test_alarm_reaches_everybody_normally_and_with_redis_dead_hung_or_a_worker_killed(building):
     stack, clients, raiser, people = building
-    report = []
-
-    # (a) normally
-    start = time.monotonic()
-    alarm_id = raiser.raise_alarm()
-    _status_is_truthful(raiser, clients, alarm_id)
-    got = _everybody_has_it(clients, alarm_id, start)
-    _stored_exactly_once(alarm_id, people)
-    _finally_all_delivered(raiser, alarm_id)
-    report.append(("normal", got, start))
-    _end(alarm_id)
-
-    # (b) Redis dead: the acknowledgement comes from the commit; the clients re-read
-    stack.redis.kill()
-    alarm_id = raiser.raise_alarm()
-    _status_is_truthful(raiser, clients, alarm_id)
-    time.sleep(1)
-    stack.redis.start()
-    back = time.monotonic()
-    _status_is_truthful(raiser, clients, alarm_id)
-    got = _everybody_has_it(clients, alarm_id, back)
-    _stored_exactly_once(alarm_id, people)
-    _finally_all_delivered(raiser, alarm_id)
-    report.append(("redis killed", got, back))
-    _end(alarm_id)
-
-    # (c) Redis hangs (SIGSTOP): nothing waits for it
-    stack.redis.pause()
-    alarm_id = raiser.raise_alarm()
-    _status_is_truthful(raiser, clients, alarm_id)
-    time.sleep(1)
-    stack.redis.resume()
-    back = time.monotonic()
-    got = _everybody_has_it(clients, alarm_id, back)
-    _stored_exactly_once(alarm_id, people)
-    _finally_all_delivered(raiser, alarm_id)
-    report.append(("redis paused", got, back))
-    _end(alarm_id)
+    report: list[tuple[str, dict, float, float]] = []
+    for _ in range(_rounds()):
+        # (a) normally
+        report.append(("normal", *_deliver(raiser, clients, people)))
+        # (b) Redis dead: the acknowledgement comes from the commit; the clients re-read
+        report.append(("redis killed",
+                       *_deliver(raiser, clients, people, stack.redis.kill, stack.redis.start)))
+        # (c) Redis hangs (SIGSTOP): nothing waits for it
+        report.append(("redis paused",
+                       *_deliver(raiser, clients, people, stack.redis.pause, stack.redis.resume)))
 
     # (d) right after a worker was killed: its clients come back through nginx to the other one
     stack.web[0].kill()
     killed = time.monotonic()
     raiser.connect()  # the trigger's page reconnects too (it may have been on the dead worker)
-    alarm_id = raiser.raise_alarm()
-    _status_is_truthful(raiser, clients, alarm_id)
-    got = _everybody_has_it(clients, alarm_id, killed)
-    _stored_exactly_once(alarm_id, people)
-    _finally_all_delivered(raiser, alarm_id)
-    report.append(("worker killed", got, killed))
-    _end(alarm_id)
+    report.append(("worker killed", *_deliver(raiser, clients, people, ended=killed)))
 
-    for name, got, since in report:
+    results = []
+    for name, got, raised, since in report:
         delays = sorted(when - since for when, _ in got.values())
         ways = {via: sum(1 for _, v in got.values() if v == via) for via in ("push", "hello", "sync")}
         print(f"\n{name}: all {len(got)} after {delays[-1]:.2f} s "
               f"(median {delays[len(delays) // 2]:.2f} s), {ways}")
+        results.append({"scenario": name, "after_fault_s": delays[-1],
+                        "after_raise_s": max(when for when, _ in got.values()) - raised, "ways": ways})
+    if os.environ.get("ALARM_OUTAGE_RESULTS"):
+        Path(os.environ["ALARM_OUTAGE_RESULTS"]).write_text(json.dumps(results))

@@ -1,5 +1,5 @@
 """The ASGI handler reuses request threads and limits how many requests run at once per process;
-the Redis cache shares one client per process. Real requests through the real middleware stack."""
+the Redis cache shares one connection pool per process. Real requests through the real middleware stack."""
 
 from __future__ import annotations
 
@@ -112,7 +112,9 @@ def test_at_most_the_configured_number_of_requests_run_at_once():
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI's second lane)")
-def test_redis_cache_shares_one_client_and_connection_per_process():
+def test_redis_cache_shares_one_connection_pool_per_process():
+    """django-redis keeps its connection pools per process: every request's cache object (Django
+    makes one per context under ASGI) uses the same pool, so no request opens a connection."""
     import redis
 
     seen = []
@@ -120,7 +122,7 @@ def test_redis_cache_shares_one_client_and_connection_per_process():
     def in_another_thread():
         cache = caches["default"]
         cache.set("bk-test-shared", 1, 10)
-        seen.append(cache._cache)
+        seen.append(cache.client.get_client(write=True).connection_pool)
 
     threads = [threading.Thread(target=in_another_thread) for _ in range(5)]
     for thread in threads:
@@ -128,10 +130,59 @@ def test_redis_cache_shares_one_client_and_connection_per_process():
     for thread in threads:
         thread.join()
     caches["default"].get("bk-test-shared")
-    seen.append(caches["default"]._cache)
-    assert len({id(client) for client in seen}) == 1
-    server = redis.Redis.from_url(os.environ["REDIS_URL"])
-    before = server.info("stats")["total_connections_received"]
+    seen.append(caches["default"].client.get_client(write=True).connection_pool)
+    assert len({id(pool) for pool in seen}) == 1
+    pool = seen[0]
     for _ in range(50):
         caches["default"].get("bk-test-shared")
-    assert server.info("stats")["total_connections_received"] == before
+    # Connections the pool ever created: one per concurrent user at most, none per call.
+    assert len(pool._available_connections) + len(pool._in_use_connections) <= 6
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    assert server.get(caches["default"].make_key("bk-test-shared")) is not None
+
+
+# The pool relies on two things of its dependencies: ``ThreadSensitiveContext(executor=…)`` (asgiref
+# ≥ 3.8, documented as "the caller owns the executor") and ``ASGIHandler.handle``/``run_get_response``
+# being where Django runs a request. Checked with these versions; after an upgrade, re-run this file
+# and P2 (docs/performance.md), then widen the pin – or set REQUEST_THREAD_POOL=false.
+CHECKED_WITH = {"django": ((6, 0), (6, 1)), "asgiref": ((3, 8), (3, 13))}
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()))
+
+
+def test_the_pool_is_pinned_to_the_versions_it_was_checked_with():
+    import inspect
+
+    import asgiref
+    import django
+    from asgiref.sync import ThreadSensitiveContext
+    from django.core.handlers.asgi import ASGIHandler
+
+    for name, version in (("django", django.__version__), ("asgiref", asgiref.__version__)):
+        low, high = CHECKED_WITH[name]
+        assert low <= _minor(version) <= high, (
+            f"{name} {version} is outside what core/asgi_handler.py was checked with ({low}–{high})")
+    assert "executor" in inspect.signature(ThreadSensitiveContext).parameters
+    assert inspect.iscoroutinefunction(ASGIHandler.handle)
+    assert inspect.iscoroutinefunction(ASGIHandler.run_get_response)
+
+
+def test_the_off_switch_gives_djangos_own_handler():
+    import importlib
+    import sys
+
+    from django.core.handlers.asgi import ASGIHandler
+
+    def handler_with(value: bool):
+        with override_settings(REQUEST_THREAD_POOL=value):
+            sys.modules.pop("buergerkontakt.asgi", None)
+            return importlib.import_module("buergerkontakt.asgi").django_asgi_app
+
+    try:
+        assert type(handler_with(False)) is ASGIHandler
+        assert isinstance(handler_with(True), PooledThreadASGIHandler)
+    finally:
+        sys.modules.pop("buergerkontakt.asgi", None)

@@ -52,3 +52,20 @@ def test_alarm_timeline_export_uses_it(client, org, settings):
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeffZeit;Ereignis;Person;Details\r\n")
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_uploads_are_read_as_excel_writes_them():
+    """Issue 26 (2026-12-04): the CSV import reads German Excel's semicolons with a BOM, commas, and
+    Windows-1252; headers are trimmed and lower-cased, empty lines skipped, short rows padded."""
+    excel = "\ufeffName ; E-Mail\r\nJürgen Groß;j@example.org\r\n;\r\nNur Name\r\n".encode()
+    assert spreadsheet.read_rows(excel) == [{"name": "Jürgen Groß", "e-mail": "j@example.org"},
+                                            {"name": "Nur Name", "e-mail": ""}]
+    windows = "raum,art\nE.01,Büro\n".encode("cp1252")
+    assert spreadsheet.read_rows(windows) == [{"raum": "E.01", "art": "Büro"}]
+    assert spreadsheet.read_rows(b'a;b\n"x;y";2\n') == [{"a": "x;y", "b": "2"}]
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"a\n" + b"1\n" * 3])
+def test_unreadable_uploads_say_why(data):
+    with pytest.raises(spreadsheet.UploadError):
+        spreadsheet.read_rows(data, max_rows=2)

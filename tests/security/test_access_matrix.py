@@ -30,6 +30,7 @@ SECURITY = frozenset({"security"})
 LEADS = frozenset({"teamlead", "admin", "other_admin", "other_teamlead"})
 NOBODY = frozenset()  # signed links, codes and steps of the sign-in: refused without their token
 KEEPERS = frozenset({"register_keeper"})
+PHONE_CENTRE = frozenset({"agent", "teamlead", "admin", "other_admin", "other_teamlead"})
 DPO = frozenset({"dpo"})
 # Pages of one register object: refused (403, never "not found") unless the object exists and the
 # user may see it – with the made-up ids here that is nobody; tests/incidents checks real objects.
@@ -160,6 +161,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "privacy:request_json": EVERYONE,
     "privacy:request_pdf": EVERYONE,
     "privacy:request_sent": EVERYONE,
+    "setup:invitation": NOBODY,
+    "telephony_staff:calls": PHONE_CENTRE,
+    "telephony_staff:dial": FRONT_OFFICE,
+    "telephony_staff:missed_ticket": PHONE_CENTRE,
+    "telephony_staff:solved": FRONT_OFFICE,
     "waitlist:offer": EVERYONE,
     "waitlist:register": EVERYONE,
     "waitlist:registered": EVERYONE,

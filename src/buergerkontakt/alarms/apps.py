@@ -10,6 +10,11 @@ class AlarmsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import demo, tasks, workplace  # noqa: F401  (demo step, periodic tasks)
+        from buergerkontakt.core import ratelimit
+
+        from . import api, audit, demo, devices, tasks, workplace  # noqa: F401  (audit, demo step, tasks)
 
         user_logged_in.connect(workplace.on_sign_in, dispatch_uid="alarms.workplace.on_sign_in")
+        # A verified device token exempts the device API from the public write limit (each device
+        # has its own limits there).
+        ratelimit.register_credential(api.credential, devices.is_verified)

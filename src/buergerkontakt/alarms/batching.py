@@ -25,8 +25,13 @@ class Batcher:
         self.pending: dict = {}
         self.task: asyncio.Task | None = None
 
-    def add(self, key, value) -> None:
-        self.pending.setdefault(key, value)
+    def add(self, key, value, *, latest: bool = False) -> None:
+        """Collect ``value`` under ``key``: the first one counts (a receipt's moment of arrival), or
+        with ``latest`` the last one given (an agent's reported version)."""
+        if latest and value is not None:
+            self.pending[key] = value
+        else:
+            self.pending.setdefault(key, value)
         loop = asyncio.get_running_loop()
         # A task of a loop that has gone away (tests run one loop per scenario) never finishes.
         if self.task is None or self.task.done() or self.task.get_loop() is not loop:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from buergerkontakt.core.consumers import LiveConsumer
 from buergerkontakt.core.permissions import is_staff_member
 
-from . import queries, services
+from . import devices, queries, services
 from .batching import Batcher
 from .relay import relay, security_address, user_address
 from .workplace import current_place
@@ -181,3 +181,100 @@ class AlarmConsumer(LiveConsumer):
         except (KeyError, TypeError, ValueError):
             await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
 
+
+
+# --- the desktop agent ----------------------------------------------------------------------------------
+AGENT_UNAUTHORIZED, AGENT_NOBODY, AGENT_MOVED = 4401, 4409, 4000
+agent_heartbeats = Batcher(lambda items: devices.heartbeats(items), HEARTBEAT_DELAY)
+
+
+def _token_from_headers(scope) -> str | None:
+    headers = dict(scope.get("headers", ()))
+    bearer = headers.get(b"authorization", b"").decode("latin-1")
+    if bearer[:7].lower() == "bearer ":
+        return bearer[7:].strip() or None
+    return headers.get(b"x-device-key", b"").decode("latin-1") or None
+
+
+def _agent_identity(token: str | None):
+    """(device, person at its workstation) of an agent's token; (None, None) if refused."""
+    device = devices.device_for(token)
+    if device is None or device.kind != devices.Device.Kind.AGENT or device.workstation is None:
+        return None, None
+    return device, devices.person_at(device.workstation)
+
+
+class AgentConsumer(AlarmConsumer):
+    """``ws/alarm/agent/``: the desktop agent's receive channel (alarms/devices.py). Authenticated by
+    the device token (``Authorization: Bearer``), not by a session: it receives the alarms of the
+    person working at the agent's workstation through the same relay as that person's pages, and
+    speaks the same protocol – its "received", "seen" (the agent's window was shown) and the
+    answers "Ich komme" / "Vor Ort" / "Kann nicht" count like a page's. Its ping is the device's
+    heartbeat; a revoked token or a new person at the workstation closes the connection (the agent
+    connects again, as the new person)."""
+
+    async def connect(self):
+        self.accepted, self.pending = False, []
+        token = _token_from_headers(self.scope)
+        self.device, self.user = await database_sync_to_async(_agent_identity)(token)
+        if self.device is None:
+            await self.close(code=AGENT_UNAUTHORIZED)
+            return
+        if self.user is None:
+            await self.close(code=AGENT_NOBODY)
+            return
+        self.token, self.workstation = token, self.device.workstation
+        self.language = connection_language(self.scope)
+        await relay.attach(self, user_address(self.user.pk))
+        try:
+            hello = await database_sync_to_async(self.translated)(_hello, self.user, self.workstation)
+            hello["device"] = {"name": self.device.name, "workstation": self.workstation.name,
+                               "room": self.workstation.room.number}
+            await relay.attach(self, *(security_address(pk) for pk in hello["security_locations"]))
+        except BaseException:
+            relay.detach(self)
+            raise
+        await self.accept()
+        await database_sync_to_async(services.connected)(self.workstation.pk, self.user)
+        agent_heartbeats.add(self.device.pk, None)
+        await self.send_json(hello)
+        while self.pending:
+            await self._send_text(self.pending.pop(0))
+        self.accepted = True
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            device, person = await database_sync_to_async(_agent_identity)(self.token)
+            if device is None:
+                await self.close(code=AGENT_UNAUTHORIZED)
+                return
+            if person is None or person.pk != self.user.pk:
+                await self.close(code=AGENT_MOVED)
+                return
+            version = content.get("version")
+            agent_heartbeats.add(self.device.pk, str(version)[:40] if version else None, latest=True)
+            heartbeats.add(self.workstation.pk, None)
+            await self.send_json({"event": "pong"})
+            return
+        if isinstance(content, dict) and content.get("type") == "raise":
+            await self._raise_from_device(content)
+            return
+        await super().receive_json(content, **kwargs)
+
+    async def _raise_from_device(self, content: dict) -> None:
+        """A raise over the socket is the device's raise: from its room, idempotent per press."""
+        try:
+            level = content.get("level")
+            alarm, replayed = await database_sync_to_async(devices.raise_from_device)(
+                self.device, level=int(level) if level is not None else None,
+                press_id=str(content.get("press_id", ""))[:64])
+        except devices.DeviceError as exc:
+            await self.send_json({"event": "error", "message": exc.message})
+            return
+        except (TypeError, ValueError):
+            await self.send_json({"event": "error", "message": _("Unvollständige Nachricht.")})
+            return
+        payload = await database_sync_to_async(self.translated)(queries.alarm_payload, alarm.pk)
+        status = await database_sync_to_async(queries.trigger_status)(alarm.pk)
+        await self.send_json({"event": "raised", "alarm": payload, "status": status, "replayed": replayed,
+                              "press_id": alarm.press_id, "grace": settings.ALARM_GRACE_SECONDS})

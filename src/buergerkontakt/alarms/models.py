@@ -60,6 +60,10 @@ class Workstation(models.Model):
     last_seen_at = models.DateTimeField(_("zuletzt erreichbar"), null=True, blank=True)
     connections = models.PositiveSmallIntegerField(_("offene Verbindungen"), default=0)
     offline_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    phone_extension = models.CharField(
+        _("Durchwahl am Arbeitsplatz"), max_length=30, blank=True,
+        help_text=_("Für den Alarm per Telefon: die Durchwahl, die die Telefonanlage als Anrufer meldet."),
+    )
 
     class Meta:
         verbose_name = _("Arbeitsplatz (Alarm)")
@@ -103,6 +107,11 @@ class Alarm(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ausgelöst von")
     )
+    device = models.ForeignKey(
+        "alarms.Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="alarms",
+        verbose_name=_("ausgelöst über Gerät"),
+    )
+    press_id = models.CharField(_("Tastendruck-Kennung"), max_length=64, blank=True, editable=False)
     level = models.PositiveSmallIntegerField(_("Stufe"), choices=Level.choices, default=Level.SECURITY)
     status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     is_drill = models.BooleanField(_("Probealarm"), default=False)
@@ -127,6 +136,11 @@ class Alarm(models.Model):
         verbose_name_plural = _("Alarme")
         ordering = ["-raised_at"]
         indexes = [models.Index(fields=["location", "status"])]
+        constraints = [
+            # One alarm per press of a device (retries from an offline queue, a bouncing button).
+            models.UniqueConstraint(fields=["device", "press_id"], condition=~Q(press_id=""),
+                                    name="alarm_once_per_device_press"),
+        ]
 
     def __str__(self) -> str:
         where = self.room.number if self.room else _("Raum unbekannt")
@@ -272,6 +286,7 @@ class Drill(models.Model):
         return "running" if self.alarm.is_active else "done"
 
 
+from .devices import Device  # noqa: E402,F401  (devices and their enrolment live together)
 from .workplace import Workplace  # noqa: E402,F401  (the current-workplace model lives with its services)
 
 

@@ -19,8 +19,9 @@ from .recipients import role_holders
 log = logging.getLogger(__name__)
 
 
-def offline_warning(location_id: int, workstation_ids: list[int]) -> int:
-    """Send the warning; returns the number of addressees."""
+def offline_warning(location_id: int, workstation_ids: list[int], *, agents: bool = False) -> int:
+    """Send the warning (``agents``: about the workstations' desktop agents); returns the number
+    of addressees."""
     location = Location.objects.get(pk=location_id)
     stations = Workstation.objects.filter(pk__in=workstation_ids).select_related("room__floor")
     emails = [
@@ -39,22 +40,29 @@ def offline_warning(location_id: int, workstation_ids: list[int]) -> int:
                 "room": w.room.number, "floor": w.room.floor.name, "name": w.name}
             for w in stations
         ]
-        body = "\n".join(
-            [
-                _("Diese Arbeitsplätze sind während der Öffnungszeit seit mindestens %(minutes)s Minuten "
-                  "nicht erreichbar. Ein Alarm von dort oder an die Kolleg:innen dort kommt nicht an:")
-                % {"minutes": settings.ALARM_OFFLINE_WARN_MINUTES},
-                "",
-                *lines,
-                "",
-                _("Bitte prüfen Sie die PCs (Browser geöffnet, angemeldet?): %(url)s")
-                % {"url": settings.SITE_URL.rstrip("/") + reverse("alarms:console")},
-            ]
-        )
-        subject = ngettext(
-            "Alarm-Überwachung: %(count)s Arbeitsplatz nicht erreichbar (%(location)s)",
-            "Alarm-Überwachung: %(count)s Arbeitsplätze nicht erreichbar (%(location)s)",
-            len(lines),
-        ) % {"count": len(lines), "location": location.name}
+        minutes = {"minutes": settings.ALARM_OFFLINE_WARN_MINUTES}
+        url = {"url": settings.SITE_URL.rstrip("/") + reverse("alarms:console")}
+        if agents:
+            intro = _("Auf diesen Arbeitsplätzen meldet sich der Desktop-Agent während der Öffnungszeit seit "
+                      "mindestens %(minutes)s Minuten nicht. Die Tastenkombination und der Alarmknopf dort "
+                      "lösen nichts aus, und Alarme erscheinen dort nicht außerhalb des Browsers:") % minutes
+            check = _("Bitte prüfen Sie die PCs (Agent gestartet, Netzwerk?): %(url)s") % url
+            subject = ngettext(
+                "Alarm-Überwachung: Desktop-Agent an %(count)s Arbeitsplatz nicht erreichbar (%(location)s)",
+                "Alarm-Überwachung: Desktop-Agent an %(count)s Arbeitsplätzen nicht erreichbar "
+                "(%(location)s)",
+                len(lines),
+            ) % {"count": len(lines), "location": location.name}
+        else:
+            intro = _("Diese Arbeitsplätze sind während der Öffnungszeit seit mindestens %(minutes)s Minuten "
+                      "nicht erreichbar. Ein Alarm von dort oder an die Kolleg:innen dort kommt nicht an:") \
+                % minutes
+            check = _("Bitte prüfen Sie die PCs (Browser geöffnet, angemeldet?): %(url)s") % url
+            subject = ngettext(
+                "Alarm-Überwachung: %(count)s Arbeitsplatz nicht erreichbar (%(location)s)",
+                "Alarm-Überwachung: %(count)s Arbeitsplätze nicht erreichbar (%(location)s)",
+                len(lines),
+            ) % {"count": len(lines), "location": location.name}
+        body = "\n".join([intro, "", *lines, "", check])
     EmailMessage(subject=subject, body=body + "\n", to=emails).send()
     return len(emails)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from buergerkontakt.core.calendar import local_zone
 from buergerkontakt.core.models import Location, Role, User
 from buergerkontakt.core.permissions import has_role
+from buergerkontakt.core.phones import sms_number
 
 from . import recipients
 from .models import HELPING, Alarm, Delivery, Drill, Workstation
@@ -203,6 +204,50 @@ def security_locations(user: User) -> list[Location]:
     """Locations of the user's authority where they hold the security role (their consoles)."""
     return [location for location in Location.objects.filter(authority_id=user.authority_id)
             if has_role(user, Role.SECURITY, obj=location)]
+
+
+@dataclass
+class SecurityReach:
+    """Whom the alarm's SMS fallback reaches at one location: the security staff covering it
+    (``holders``), those with a valid mobile number for alarm SMS (``reachable``) and those without
+    (``without_mobile``). ``unreachable``: the fallback would text nobody."""
+
+    location: Location
+    holders: list[User] = field(default_factory=list)
+    reachable: list[User] = field(default_factory=list)
+    without_mobile: list[User] = field(default_factory=list)
+
+    @property
+    def unreachable(self) -> bool:
+        return not self.reachable
+
+    @property
+    def names_without_mobile(self) -> str:
+        return ", ".join(_name(u) for u in self.without_mobile)
+
+
+def security_reach(location: Location) -> SecurityReach:
+    """The SMS reach of the location's security (see :class:`SecurityReach`)."""
+    reach = SecurityReach(location=location)
+    reach.holders = recipients.security_staff(authority_id=location.authority_id, location_id=location.pk)
+    for user in reach.holders:
+        (reach.reachable if sms_number(user.alarm_mobile) else reach.without_mobile).append(user)
+    return reach
+
+
+def security_without_mobile(location: Location) -> list[User]:
+    """Security staff covering ``location`` (authority-wide or for this location) whom the alarm's
+    SMS fallback cannot reach: no valid ``User.alarm_mobile`` ("Mobilnummer für Alarm-SMS"). Ordered
+    by name. An empty list does not mean that somebody is reachable – a location without any security
+    staff gives an empty list too; use :func:`security_reach` (``unreachable``) for that question.
+    Called by the security console, drills and the configuration check of a location."""
+    return security_reach(location).without_mobile
+
+
+def security_reach_warnings(locations) -> list[SecurityReach]:
+    """The reach of every location in ``locations`` where some security person has no mobile number
+    for alarm SMS, or nobody can be texted at all (the console's and drills' warning)."""
+    return [reach for reach in map(security_reach, locations) if reach.without_mobile or reach.unreachable]
 
 
 def nearest_rank(values: list[float], share: float) -> float | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from buergerkontakt.core.models import Role, RoleAssignment, Room, User
+from buergerkontakt.core.phones import sms_number
 
 from .workplace import occupant_ids
 
@@ -67,6 +68,21 @@ def role_holders(role: str, *, authority_id: int, location_id: int, team_ids=())
             scope, role=role, user__is_active=True, user__authority_id=authority_id
         ).values_list("user_id", flat=True)
     )
+
+
+def security_staff(*, authority_id: int, location_id: int) -> list[User]:
+    """Active security staff covering the location (authority-wide or for this location), by name."""
+    return list(User.objects.filter(
+        pk__in=role_holders(Role.SECURITY, authority_id=authority_id, location_id=location_id)
+    ).order_by("last_name", "first_name", "pk"))
+
+
+def security_mobiles(*, authority_id: int, location_id: int) -> list[str]:
+    """The E.164 mobile numbers for alarm SMS of the location's security (the SMS fallback). Only
+    ``User.alarm_mobile`` counts – never the desk extension ``User.phone``."""
+    numbers = (sms_number(u.alarm_mobile) for u in security_staff(authority_id=authority_id,
+                                                                     location_id=location_id))
+    return sorted({n for n in numbers if n})
 
 
 def _in_rooms(authority_id: int, room_ids) -> set[int]:

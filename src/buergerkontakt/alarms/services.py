@@ -133,9 +133,12 @@ def raise_alarm(
     workstation: Workstation | None = None,
     drill: bool = False,
     room: Room | None = None,
+    device=None,
+    press_id: str = "",
     now: datetime | None = None,
 ) -> Alarm:
-    """Store the alarm and its deliveries, then (after commit) push it, nearest circle first."""
+    """Store the alarm and its deliveries, then (after commit) push it, nearest circle first. A
+    ``device`` (alarms/devices.py) raises from its workstation's ``room``."""
     now = _now(now)
     if level not in Level.values:
         raise AlarmError(_("Unbekannte Alarmstufe."))
@@ -144,7 +147,7 @@ def raise_alarm(
     if room is None:  # where the person works now (alarms/workplace.py); unknown is said, never guessed
         place = workplace.current_place(user, workstation=workstation)
         room, location, where = place.room, place.location, place.alarm_text()
-    else:  # a drill simulates an alarm from a chosen room
+    else:  # a drill simulates an alarm from a chosen room; a device raises from its own room
         location, where = room.floor.location, workplace.room_label(room)
     if location is None:
         raise AlarmError(_("Ihre Behörde hat keinen Standort, an den ein Alarm gehen könnte."), 409)
@@ -157,12 +160,17 @@ def raise_alarm(
             place=where[:300],
             workstation=workstation,
             raised_by=user,
+            device=device,
+            press_id=press_id,
             level=level,
             is_drill=drill,
             raised_at=now,
             circle=2 if any(r.circle == 2 for r in chosen) else 1,
         )
-        _event(alarm, Kind.RAISED, now, user, detail=_("Probealarm") if drill else "")
+        source = _("Probealarm") if drill else ""
+        if device is not None:
+            source = _("über %(device)s") % {"device": f"{device.name} ({device.get_kind_display()})"}
+        _event(alarm, Kind.RAISED, now, user, detail=source)
         _event(alarm, Kind.SENT, now, detail=_("%(count)s Empfänger") % {"count": len(chosen)})
         if not chosen:
             _event(
@@ -427,22 +435,19 @@ def escalate(alarm: Alarm | int, *, now: datetime | None = None) -> int:
 
 
 def _fallback(alarm: Alarm, now: datetime) -> None:
-    """SMS/phone gateway to security with the room: works without any browser."""
-    phones = [
-        p
-        for p in User.objects.filter(
-            pk__in=recipients.role_holders(
-                Role.SECURITY, authority_id=alarm.authority_id, location_id=alarm.location_id
-            )
-        ).values_list("phone", flat=True)
-        if p
-    ]
+    """SMS/phone gateway to security with the room: works without any browser. It texts the
+    mobile numbers for alarm SMS (``User.alarm_mobile``), never the desk extension."""
+    phones = recipients.security_mobiles(authority_id=alarm.authority_id, location_id=alarm.location_id)
     text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
         "ALARM Stufe %(level)s: %(place)s. Niemand hat am PC geantwortet, dass er kommt."
     ) % {"level": alarm.level, "place": alarm.where}
     transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
     alarm.fallback_sent_at = now
-    _event(alarm, Kind.FALLBACK, now, detail=_("%(count)s Rufnummern") % {"count": len(phones)})
+    if phones:
+        detail = _("%(count)s Rufnummern") % {"count": len(phones)}
+    else:
+        detail = _("0 Rufnummern – der Sicherheitsdienst hat keine Mobilnummer für Alarm-SMS hinterlegt")
+    _event(alarm, Kind.FALLBACK, now, detail=detail)
 
 
 def needs_escalation(alarm_id: int) -> bool:

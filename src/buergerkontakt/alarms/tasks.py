@@ -6,7 +6,7 @@ from django.tasks import task
 
 from buergerkontakt.core import scheduler
 
-from . import services
+from . import devices, services
 
 
 @task
@@ -16,8 +16,8 @@ def escalate_due_task() -> int:
 
 @task
 def supervision_task() -> int:
-    """Offline warnings during opening hours."""
-    return len(services.offline_warnings())
+    """Offline warnings during opening hours (browsers' workstations and desktop agents)."""
+    return len(services.offline_warnings()) + len(devices.offline_agent_warnings())
 
 
 @task

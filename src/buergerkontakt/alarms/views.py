@@ -21,7 +21,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role, Room
 from buergerkontakt.core.permissions import has_role
 
-from . import queries, services, workplace
+from . import devices, queries, services, workplace
 from .consumers import DEVICE_COOKIE
 from .models import Alarm, Drill, Level, Workstation
 
@@ -125,6 +125,13 @@ def console(request: HttpRequest) -> HttpResponse:
     )
     for w in stations:
         w.online = w.pk not in offline_ids
+    agents = list(
+        devices.agents().filter(workstation__room__floor__location__in=locations, workstation__is_active=True)
+        .select_related("workstation__room__floor__location")
+        .order_by("workstation__room__floor__location__name", "workstation__room__number", "name")
+    )
+    for agent in agents:
+        agent.online = devices.is_online(agent, now)
     workplaces = list(workplace.workplaces_at(locations))
     for place in workplaces:
         place.online = services.is_online(place.workstation, now) if place.workstation else None
@@ -132,11 +139,15 @@ def console(request: HttpRequest) -> HttpResponse:
         "stations": stations,
         "online_count": sum(1 for w in stations if w.online),
         "warned": [w for w in stations if not w.online and w.offline_warned_at],
+        "agents": agents,
+        "agents_online": sum(1 for a in agents if a.online),
+        "agents_warned": [a for a in agents if not a.online and a.offline_warned_at],
         "alarms": Alarm.objects.filter(location__in=locations).select_related("room__floor", "raised_by")[
             :30
         ],
         "now": now,
         "workplaces": workplaces,
+        "sms_warnings": queries.security_reach_warnings(locations),
     }
     template = "alarms/_console_body.html" if request.htmx else "alarms/console.html"
     return render(request, template, context)
@@ -288,6 +299,7 @@ def drills(request: HttpRequest) -> HttpResponse:
             "levels": Level.choices,
             "data": data,
             "errors": errors,
+            "sms_warnings": queries.security_reach_warnings(queries.security_locations(request.user)),
         },
         status=400 if errors else 200,
     )
@@ -303,8 +315,10 @@ def drill(request: HttpRequest, pk: int) -> HttpResponse:
     current = _visible_drill(request, pk)
     named = not queries.pseudonymised(current.authority_id)
     report = queries.response_report(current.alarm, named=named) if current.alarm else None
-    return render(request, "alarms/drill.html", {"drill": current, "report": report,
-                                                 "report_pseudonymised": not named})
+    return render(request, "alarms/drill.html", {
+        "drill": current, "report": report, "report_pseudonymised": not named,
+        "sms_warnings": queries.security_reach_warnings([current.location]),
+    })
 
 
 @staff_required(roles=(Role.SECURITY,))

@@ -43,13 +43,30 @@ def _error_page(request: HttpRequest, text: str, status: int = 400) -> HttpRespo
 
 
 # --- agent screen ------------------------------------------------------------------------------------
+def _prefill(request: HttpRequest) -> dict:
+    """``?telefon=…&name=…``: softphones and the screen pop open the agent screen pre-filled. A number
+    ``phonenumbers`` accepts is shown in the national format, anything else as given (the agent
+    corrects it; the form checks it on submit)."""
+    initial = {}
+    raw = (request.GET.get("telefon") or "").strip()[: phones.MAX_INPUT_LENGTH]
+    if raw:
+        try:
+            initial["phone"] = phones.display(phones.normalise(raw))
+        except CallbackError:
+            initial["phone"] = raw
+    name = (request.GET.get("name") or "").strip()[:200]
+    if name:
+        initial["name"] = name
+    return initial
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required(roles=queries.CREATE_ROLES)
 def new(request: HttpRequest) -> HttpResponse:
     authority = queries.creating_authority(request.user)
     if authority is None:
         raise PermissionDenied
-    form = AgentForm(authority, request.POST or None)
+    form = AgentForm(authority, request.POST or None, initial=_prefill(request))
     status = 200
     if request.method == "POST":
         status = 400

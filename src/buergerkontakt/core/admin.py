@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import apikeys, roles
+from . import apikeys, phones, roles
 from .admin_scope import ScopedAdminMixin, _authority_path_for, admin_authority_ids
 from .models import ApiKey, Authority, Floor, Location, Role, RoleAssignment, RoleRequest, Room, Team, User
 
@@ -183,6 +185,16 @@ class RoleAssignmentForm(forms.ModelForm):
         return cleaned
 
 
+def warn_security_without_mobile(request, user: User) -> None:
+    """Security staff are texted when nobody answers an alarm at the PC: say so when the person
+    has no mobile number for alarm SMS (the assignment is saved all the same)."""
+    if not phones.sms_number(user.alarm_mobile):
+        messages.warning(request, _(
+            "%(name)s hat keine Mobilnummer für Alarm-SMS: Die SMS des Alarms erreicht diese Person "
+            "nicht. Bitte tragen Sie die Nummer im Personenprofil ein (Feld „Mobilnummer für "
+            "Alarm-SMS“).") % {"name": user.get_full_name() or user.get_username()})
+
+
 class RoleAssignmentInline(ScopedMixin, admin.TabularInline):
     model = RoleAssignment
     form = RoleAssignmentForm
@@ -210,6 +222,11 @@ class RoleAssignmentAdmin(ScopedMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type("ActorRoleAssignmentForm", (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.role == Role.SECURITY:
+            warn_security_without_mobile(request, obj.user)
 
 
 class RoleRequestForm(forms.ModelForm):
@@ -296,6 +313,39 @@ def _roles_of(user) -> set[str]:
     return roles_of(user)
 
 
+# --- Permissions in German ---------------------------------------------------------------------------
+# Permission rows are stored with English names ("Can add log entry"); the admin shows the app and
+# model in the reader's language and the action as a German verb instead.
+PERMISSION_VERBS = {"add": _("hinzufügen"), "change": _("ändern"), "delete": _("löschen"),
+                    "view": _("ansehen")}
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    action, __, model_name = permission.codename.partition("_")
+    what = PERMISSION_VERBS[action] if action in PERMISSION_VERBS and model_name == model._meta.model_name \
+        else permission.name
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {what}"
+
+
+def german_permission_choices(field):
+    if field is not None:
+        field.label_from_instance = permission_label
+    return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        return german_permission_choices(field) if db_field.name == "permissions" else field
+
+
 # --- Users ------------------------------------------------------------------------------------
 @admin.register(User)
 class UserAdmin(ScopedMixin, DjangoUserAdmin):
@@ -311,7 +361,8 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email")}),
         (_("Dienststelle"), {"fields": (
-            "authority", "job_title", "phone", "workstation_room", "teams", "deputy", "absent_until")}),
+            "authority", "job_title", "phone", "alarm_mobile", "workstation_room", "teams", "deputy",
+            "absent_until")}),
         (_("Zugang"), {"fields": ("is_active", "is_staff")}),
         (_("Wichtige Daten"), {"fields": ("last_login", "date_joined")}),
     )
@@ -357,6 +408,12 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        if RoleAssignment.objects.filter(user=user, role=Role.SECURITY).exists():
+            warn_security_without_mobile(request, user)
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
@@ -387,6 +444,10 @@ class UserAdmin(ScopedMixin, DjangoUserAdmin):
         if field is not None and db_field.name == "deputy" and not request.user.is_superuser:
             field.queryset = field.queryset.filter(is_superuser=False)
         return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return german_permission_choices(field) if db_field.name == "user_permissions" else field
 
 
 # --- API keys of partner systems -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from .models import ApiKey, Authority
 
 # Keys configured in the environment, per scope (``authority-slug=key`` entries).
-ENV_KEYS = {ApiKey.Scope.CALLBACKS: "CALLBACK_API_KEYS"}
+ENV_KEYS = {ApiKey.Scope.CALLBACKS: "CALLBACK_API_KEYS", ApiKey.Scope.TELEPHONY: "TELEPHONY_API_KEYS"}
 
 
 def digest(key: str) -> str:

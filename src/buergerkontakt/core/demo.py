@@ -105,6 +105,7 @@ def _user(
     teams: tuple[Team, ...] = (),
     room: Room | None = None,
     phone: str = "",
+    alarm_mobile: str = "",
     job_title: str = "",
     email_domain: str = "musterstadt.example",
 ) -> User:
@@ -127,6 +128,9 @@ def _user(
     if created:
         user.password = _demo_password_hash()
         user.save(update_fields=["password"])
+    if alarm_mobile and not user.alarm_mobile:  # also in a demo database from before the field
+        user.alarm_mobile = alarm_mobile
+        user.save(update_fields=["alarm_mobile"])
     RoleAssignment.objects.get_or_create(
         user=user,
         role=role,
@@ -335,7 +339,8 @@ def build_jobcenter() -> dict[str, object]:
         Role.SECURITY,
         scope=main,
         room=rooms["E.03"],
-        phone="0151 00000103",  # a mobile number: the alarm's SMS fallback reaches security
+        phone="069 8065-1003",  # the desk extension
+        alarm_mobile="0151 00000103",  # the alarm's SMS fallback reaches security here (var/sms/)
         job_title="Sicherheitsdienst",
     )
     _user(
@@ -346,7 +351,8 @@ def build_jobcenter() -> dict[str, object]:
         Role.SECURITY,
         scope=north,
         room=rooms["N-E.01"],
-        phone="0151 00000104",
+        phone="069 8065-2003",
+        alarm_mobile="0151 00000104",
         job_title="Sicherheitsdienst",
     )
     _user(

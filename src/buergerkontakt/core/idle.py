@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import time
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import sync_and_async_middleware
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-
-from .hybrid import HybridMiddleware
 
 LAST_ACTIVE = "bk_last_active"
 EXEMPT_URL_NAMES = ("alarms:raise",)
@@ -73,19 +72,21 @@ def check(request, now: float | None = None) -> HttpResponse | None:
     return None
 
 
-class IdleTimeoutMiddleware(HybridMiddleware):
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        if _applies(request):
-            response = check(request)
-            if response is not None:
-                return response
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        if _applies(request):
-            response = await sync_to_async(check)(request)
-            if response is not None:
-                return response
-        return await self.get_response(request)
+@sync_and_async_middleware
+def idle_timeout_middleware(get_response):
+    """Signs out after ``SESSION_IDLE_TIMEOUT`` without activity, natively in both modes."""
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            if _applies(request):
+                response = await sync_to_async(check)(request)
+                if response is not None:
+                    return response
+            return await get_response(request)
+    else:
+        def middleware(request):
+            if _applies(request):
+                response = check(request)
+                if response is not None:
+                    return response
+            return get_response(request)
+    return middleware

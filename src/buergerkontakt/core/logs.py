@@ -22,8 +22,8 @@ import time
 import uuid
 
 import structlog
-
-from .hybrid import HybridMiddleware
+from asgiref.sync import iscoroutinefunction
+from django.utils.decorators import sync_and_async_middleware
 
 access = structlog.stdlib.get_logger("buergerkontakt.access")
 
@@ -107,28 +107,30 @@ class RedactPaths(logging.Filter):
         return True
 
 
-class RequestLogMiddleware(HybridMiddleware):
+def _start_request(request) -> tuple[str, float]:
+    given = request.headers.get("X-Request-ID", "")
+    request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id, time.perf_counter()
+
+
+def _finish_request(request, response, request_id: str, started: float):
+    response["X-Request-ID"] = request_id
+    access.info("request", method=request.method, route=route_of(request),
+                status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1))
+    return response
+
+
+@sync_and_async_middleware
+def request_log_middleware(get_response):
     """Binds a request id to the log context and writes one access line per request."""
-
-    def _start(self, request) -> tuple[str, float]:
-        given = request.headers.get("X-Request-ID", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        return request_id, time.perf_counter()
-
-    def _finish(self, request, response, request_id: str, started: float):
-        response["X-Request-ID"] = request_id
-        access.info("request", method=request.method, route=route_of(request),
-                    status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1))
-        return response
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        request_id, started = self._start(request)
-        return self._finish(request, self.get_response(request), request_id, started)
-
-    async def __acall__(self, request):
-        request_id, started = self._start(request)
-        return self._finish(request, await self.get_response(request), request_id, started)
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            request_id, started = _start_request(request)
+            return _finish_request(request, await get_response(request), request_id, started)
+    else:
+        def middleware(request):
+            request_id, started = _start_request(request)
+            return _finish_request(request, get_response(request), request_id, started)
+    return middleware

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import phones
+
 BUNDESLAENDER = [
     ("BW", "Baden-Württemberg"), ("BY", "Bayern"), ("BE", "Berlin"), ("BB", "Brandenburg"),
     ("HB", "Bremen"), ("HH", "Hamburg"), ("HE", "Hessen"), ("MV", "Mecklenburg-Vorpommern"),
@@ -205,6 +207,11 @@ class User(AbstractUser):
                                   related_name="staff", verbose_name=_("Behörde"))
     job_title = models.CharField(_("Funktion"), max_length=120, blank=True)
     phone = models.CharField(_("Durchwahl"), max_length=40, blank=True)
+    alarm_mobile = models.CharField(
+        _("Mobilnummer für Alarm-SMS"), max_length=30, blank=True, validators=[phones.validate_mobile],
+        help_text=_("Für den Sicherheitsdienst: an diese Nummer geht die Alarm-SMS, wenn am PC niemand "
+                    "antwortet (nicht die Durchwahl)."),
+    )
     workstation_room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="staff", verbose_name=_("Arbeitsplatz (Raum)"))
     deputy = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
@@ -223,6 +230,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.alarm_mobile:
+            self.alarm_mobile = phones.sms_number(self.alarm_mobile) or self.alarm_mobile
+
+    def save(self, *args, **kwargs) -> None:
+        if self.alarm_mobile:  # one stored form (E.164), also when saved without a form
+            self.alarm_mobile = phones.sms_number(self.alarm_mobile) or self.alarm_mobile
+        super().save(*args, **kwargs)
 
     def is_absent_on(self, day) -> bool:
         return self.absent_until is not None and day <= self.absent_until
@@ -317,6 +334,7 @@ class ApiKey(models.Model):
 
     class Scope(models.TextChoices):
         CALLBACKS = "callbacks", _("Rückruftickets anlegen (Telefonie, Portale)")
+        TELEPHONY = "telephony", _("Anrufereignisse melden (Telefonanlage, CTI)")
 
     name = models.CharField(
         _("Bezeichnung"), max_length=120, help_text=_("z. B. „Telefonanlage Hauptstelle“")

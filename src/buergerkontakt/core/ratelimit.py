@@ -10,17 +10,17 @@ from one address).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import Resolver404, resolve
+from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
-from .hybrid import HybridMiddleware
 
 # The one message for every refusal by a rate limit (pages, API, the forms' own rules).
 TOO_MANY = gettext_lazy("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es in einigen Minuten erneut.")
@@ -88,7 +88,9 @@ def allow(name: str, subject: str) -> bool:
 #     (its secret key in the URL), rule "kiosk_screen";
 #   * partner systems calling the API with an API key (X-API-Key) that is in force – verified
 #     against the stored digests before the exemption applies (a made-up, revoked or expired key
-#     counts like no key; 2026-12-04, ADR 0015): authenticated, each key can be revoked.
+#     counts like no key; 2026-12-04, ADR 0015): authenticated, each key can be revoked;
+#   * alarm devices with their device token (alarms/devices.py, 2026-12-04): verified the same way,
+#     each device has its own limits ("device_alarm", "device_heartbeat").
 SIGN_IN_VIEWS = frozenset({"core:login", "core:login_code", "core:login_enrol", "core:login_recovery",
                            "core:logout"})
 PER_KIOSK_VIEWS = {"queue:kiosk": "key"}
@@ -114,20 +116,66 @@ def public_write_rule(request, user) -> tuple[str, str] | None:
     return "public_write_ip", client_ip(request)
 
 
+# Further credentials of the API that exempt a request once verified, registered by their apps
+# (the alarm devices' tokens, alarms/apps.py): (read the credential from a request, verify it).
+CREDENTIALS: list[tuple] = []
+
+
+def register_credential(read, verify) -> None:
+    if (read, verify) not in CREDENTIALS:
+        CREDENTIALS.append((read, verify))
+
+
 def partner_key(request) -> str | None:
-    """The API key of a request to the API, if it carries one (not yet verified)."""
+    """The API key of a request to the API, if it carries one (not yet verified): the header
+    ``X-API-Key``, the password of HTTP Basic authentication, or the URL part ``api_key`` (for
+    telephone systems that can only be given a URL)."""
     if not request.path_info.startswith(API_PREFIX):
         return None
-    return request.headers.get("X-API-Key") or None
+    key = request.headers.get("X-API-Key") or basic_password(request) or _url_key(request)
+    if key:
+        return key
+    for read, _verify in CREDENTIALS:
+        found = read(request)
+        if found:
+            return found
+    return None
+
+
+def basic_password(request) -> str:
+    """The password of an ``Authorization: Basic …`` header ("" without one)."""
+    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value or len(value) > 400:
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+def _url_key(request) -> str:
+    try:
+        return str(resolve(request.path_info).kwargs.get("api_key", ""))
+    except Resolver404:
+        return ""
 
 
 def exempt_partner(request) -> bool:
-    """True for an API request with a verified partner key (one database look-up, only for
-    requests that carry the header)."""
+    """True for an API request with a verified partner key or registered credential (one database
+    look-up, only for requests that carry one)."""
     from .apikeys import is_verified
 
-    key = partner_key(request)
-    return key is not None and is_verified(key)
+    if not request.path_info.startswith(API_PREFIX):
+        return False
+    key = request.headers.get("X-API-Key") or basic_password(request) or _url_key(request)
+    if key:
+        return is_verified(key)
+    for read, verify in CREDENTIALS:
+        found = read(request)
+        if found:
+            return verify(found)
+    return False
 
 
 def _limited(request, user) -> bool:
@@ -144,22 +192,22 @@ def _too_many(request):
     return error_response(request, 429, _("Zu viele Anfragen"), str(TOO_MANY))
 
 
-class PublicWriteLimitMiddleware(HybridMiddleware):
+@sync_and_async_middleware
+def public_write_limit_middleware(get_response):
     """Answers 429 with a German message once a visitor's public writes exceed their rule. Safe
     requests pass straight through, without a thread switch in either mode."""
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        if request.method in UNSAFE_METHODS and _limited(request, request.user):
-            return _too_many(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        if request.method in UNSAFE_METHODS:
-            chosen = public_write_rule(request, await request.auser())
-            # Counted first; only a request over the limit that carries a key costs a look-up.
-            if (chosen is not None and not allow(*chosen)
-                    and not (partner_key(request) and await sync_to_async(exempt_partner)(request))):
-                return await sync_to_async(_too_many)(request)
-        return await self.get_response(request)
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            if request.method in UNSAFE_METHODS:
+                chosen = public_write_rule(request, await request.auser())
+                # Counted first; only a request over the limit that carries a key costs a look-up.
+                if (chosen is not None and not allow(*chosen)
+                        and not (partner_key(request) and await sync_to_async(exempt_partner)(request))):
+                    return await sync_to_async(_too_many)(request)
+            return await get_response(request)
+    else:
+        def middleware(request):
+            if request.method in UNSAFE_METHODS and _limited(request, request.user):
+                return _too_many(request)
+            return get_response(request)
+    return middleware

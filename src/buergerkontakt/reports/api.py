@@ -58,6 +58,22 @@ class WalkInOut(Schema):
     suppressed: bool
 
 
+class PhoneOut(Schema):
+    answer_rate_percent: int | None = Field(
+        description="Anteil der in den Telefonzeiten angenommenen Anrufe (%) / share of calls answered "
+        "within the phone hours; null wenn unterdrückt oder keine / null if suppressed or none"
+    )
+    within_30s_percent: int | None = Field(
+        description="Anteil der Anrufe, die binnen 30 Sekunden angenommen wurden (%, 115-Maßstab) / share of "
+        "calls answered within 30 seconds (the 115 yardstick)"
+    )
+    calls: int | None = Field(
+        description="Zahl der Anrufe in den Telefonzeiten; null wenn unter `min_count` / number of calls; "
+        "null below `min_count`"
+    )
+    suppressed: bool
+
+
 class NextFreeOut(Schema):
     service: str = Field(description="Kurzname der Leistung / service slug")
     service_name: str
@@ -87,6 +103,7 @@ class ReachabilityOut(Schema):
     min_count: int = Field(description="Kleinste veröffentlichte Fallzahl / smallest published count")
     callbacks: CallbacksOut
     walk_in: WalkInOut
+    phone: PhoneOut = Field(description="Telefonische Erreichbarkeit (Telefonanlage) / phone reachability")
     next_free_appointments: list[NextFreeOut]
     phone_hours: list[PhoneHoursOut] = Field(description="Telefonisch direkt erreichbar / direct phone hours")
 

@@ -82,6 +82,21 @@ def _walk_in(location: Location, period: Period, min_count: int) -> dict:
     }
 
 
+def _phone(location: Location, period: Period, min_count: int) -> dict:
+    from buergerkontakt.telephony import stats
+
+    levels = stats.for_location(location.pk, period.start, period.end)
+    published = kpis.suppress(levels.offered, min_count)
+    answered = kpis.rate(levels.answered, levels.offered) if published else None
+    within = kpis.rate(levels.within, levels.offered) if published else None
+    return {
+        "answer_rate_percent": round(answered) if answered is not None else None,
+        "within_30s_percent": round(within) if within is not None else None,
+        "calls": published,
+        "suppressed": published is None,
+    }
+
+
 def _weekly(owner) -> list[dict]:
     return [
         {"weekday": rule.weekday, "start": rule.start.strftime("%H:%M"), "end": rule.end.strftime("%H:%M")}
@@ -131,6 +146,7 @@ def compute(location: Location, now: datetime) -> dict:
         "min_count": min_count,
         "callbacks": _callbacks(location, period, now, min_count),
         "walk_in": _walk_in(location, period, min_count),
+        "phone": _phone(location, period, min_count),
         "next_free_appointments": next_free,
         "phone_hours": _phone_hours(location),
     }
@@ -209,6 +225,12 @@ def csv_rows(documents: list[dict]) -> list[list]:
                 [*base, "walk_in_median_wait", "", walk["median_wait_minutes"], "minutes",
                  walk["tickets"], walk["suppressed"]]
             )
+        phone = doc.get("phone")
+        if phone and (phone["calls"] or phone["suppressed"]):
+            rows.append([*base, "phone_answer_rate", "", phone["answer_rate_percent"], "percent",
+                         phone["calls"], phone["suppressed"]])
+            rows.append([*base, "phone_answered_within_30s", "", phone["within_30s_percent"], "percent",
+                         phone["calls"], phone["suppressed"]])
         for item in doc["next_free_appointments"]:
             rows.append(
                 [*base, "next_free_appointment_days", item["service"], item["days"], "days", "", False]

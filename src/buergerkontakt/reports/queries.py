@@ -645,7 +645,7 @@ def alarms_section(scope: ReportScope, period: Period) -> Section:
             "Senden bis „Ich komme“ bzw. „Vor Ort“. Echt- und Probealarme getrennt."
         ),
     )
-    section = Section("alarme", _("Stiller Alarm"), tables=[table])
+    section = Section("alarme", _("Stille Alarme"), tables=[table])
     real, drill = rows
     section.tiles = [
         Tile(
@@ -746,8 +746,97 @@ def incidents_section(scope: ReportScope, period: Period) -> Section:
     return section
 
 
+# telephony ------------------------------------------------------------------------------------
+def _level_row(levels, **fields) -> dict:
+    return {
+        **fields,
+        "offered": levels.offered,
+        "answered": levels.answered,
+        "answer_rate": kpis.rate(levels.answered, levels.offered),
+        "within": kpis.rate(levels.within, levels.offered),
+        "p50": kpis.median(levels.waits),
+        "p90": kpis.p90(levels.waits),
+        "abandoned": levels.abandoned,
+        "outside_hours": levels.outside_hours,
+        "first_contact": kpis.rate(levels.first_contact, levels.answered),
+    }
+
+
+def _level_columns(first: Column) -> list[Column]:
+    seconds = settings.TELEPHONY_SERVICE_LEVEL_SECONDS
+    return [
+        first,
+        Column("offered", _("Anrufe in den Telefonzeiten"), "int"),
+        Column("answered", _("angenommen"), "int"),
+        Column("answer_rate", _("Annahmequote"), "percent"),
+        Column("within", _("in %(s)d s angenommen") % {"s": seconds}, "percent"),
+        Column("p50", _("Wartezeit p50"), "seconds"),
+        Column("p90", _("Wartezeit p90"), "seconds"),
+        Column("abandoned", _("vor Annahme aufgelegt"), "int"),
+        Column("outside_hours", _("außerhalb der Telefonzeiten"), "int"),
+        Column("first_contact", _("direkt gelöst (Anteil)"), "percent"),
+    ]
+
+
+def telephony_section(scope: ReportScope, period: Period) -> Section:
+    from buergerkontakt.telephony import stats
+
+    granularity, rows = _bucket_rows(period)
+    calls = stats.inbound(period.start, period.end, team_ids=scope.team_ids,
+                          authority_ids=scope.authority_ids)
+    by_bucket = stats.grouped(calls, lambda c: kpis.bucket_of(c["local"].date(), granularity))
+    by_team = stats.grouped(calls, lambda c: c["team_id"])
+    by_hour = stats.grouped(calls, lambda c: c["local"].hour)
+    seconds = settings.TELEPHONY_SERVICE_LEVEL_SECONDS
+    note = _(
+        "Eingehende Anrufe in den Telefonzeiten; Anrufe außerhalb zählen getrennt, weitergeleitete und "
+        "gesperrte gar nicht. „In %(s)d s angenommen“ bezieht sich auf alle Anrufe in den Telefonzeiten "
+        "(115-Maßstab: 75 %% in 30 Sekunden)."
+    ) % {"s": seconds}
+    day_table = Table(
+        "telefonie", _("Telefonie: Erreichbarkeit nach Tag"), _level_columns(_bucket_column(granularity)),
+        [_level_row(by_bucket.get(key, stats.Levels()), **row) for key, row in rows.items()], note=note)
+    teams = {team.pk: team.name for team in visible_teams(scope)}
+    team_table = Table(
+        "telefonie-teams", _("Telefonie nach Team"), _level_columns(Column("team", _("Team"))),
+        [_level_row(levels, team=teams.get(key, _("ohne Team"))) for key, levels in
+         sorted(by_team.items(), key=lambda item: teams.get(item[0], "~"))], note=note)
+    hour_table = Table(
+        "telefonie-stunden", _("Telefonie nach Tageszeit"), _level_columns(Column("hour", _("Stunde"))),
+        [_level_row(by_hour[hour], hour=f"{hour:02d}–{hour + 1:02d} Uhr") for hour in sorted(by_hour)],
+        note=note)
+    total = stats.levels(calls)
+    section = Section("telefonie", _("Telefonie"), tables=[day_table, team_table, hour_table],
+                      empty_text=_("Keine Anrufe der Telefonanlage in diesem Zeitraum."))
+    section.tiles = [
+        Tile(_("Annahmequote"), _fmt(kpis.rate(total.answered, total.offered), "percent"),
+             _("%(a)d von %(o)d Anrufen") % {"a": total.answered, "o": total.offered}),
+        Tile(_("In %(s)d s angenommen") % {"s": seconds},
+             _fmt(kpis.rate(total.within, total.offered), "percent"),
+             _("115-Ziel: 75 %")),
+        Tile(_("Wartezeit bis zur Annahme"), _fmt(kpis.median(total.waits), "seconds") + " s",
+             _("Median; p90: %(p90)s s") % {"p90": _fmt(kpis.p90(total.waits), "seconds")}),
+        Tile(_("Vor Annahme aufgelegt"), _fmt(total.abandoned, "int"),
+             _("außerhalb der Telefonzeiten: %(n)d") % {"n": total.outside_hours}),
+    ]
+    section.charts = [
+        Chart(
+            charts.line_chart(
+                _("Annahmequote und Annahme in %(s)d s, in Prozent") % {"s": seconds},
+                day_table.values("label"),
+                [charts.Series(_("Annahmequote"), day_table.values("answer_rate")),
+                 charts.Series(_("in %(s)d s") % {"s": seconds}, day_table.values("within"))],
+                unit="%",
+                top=100,
+            ),
+            "telefonie",
+        ),
+    ]
+    return section
+
+
 # --- the dashboard ----------------------------------------------------------------------------
-SECTION_KEYS = ("termine", "wartezeiten", "rueckrufe", "alarme", "vorfaelle")
+SECTION_KEYS = ("termine", "wartezeiten", "rueckrufe", "telefonie", "alarme", "vorfaelle")
 
 
 def section(key: str, scope: ReportScope, period: Period, now: datetime) -> Section:
@@ -757,6 +846,8 @@ def section(key: str, scope: ReportScope, period: Period, now: datetime) -> Sect
         return walkin_section(scope, period)
     if key == "rueckrufe":
         return callbacks_section(scope, period, now)
+    if key == "telefonie":
+        return telephony_section(scope, period)
     if key == "alarme":
         return alarms_section(scope, period)
     if key == "vorfaelle":
@@ -777,6 +868,9 @@ TABLE_SECTIONS = {
     "rueckrufe-dringlichkeit": "rueckrufe",
     "rueckrufe-versuche": "rueckrufe",
     "erstkontakt": "rueckrufe",
+    "telefonie": "telefonie",
+    "telefonie-teams": "telefonie",
+    "telefonie-stunden": "telefonie",
     "alarme": "alarme",
     "vorfaelle": "vorfaelle",
 }

@@ -29,11 +29,11 @@ class QueueAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Screen)
 class ScreenAdmin(ScopedAdminMixin, admin.ModelAdmin):
     authority_path = "location__authority"
-    list_display = ("name", "kind", "location", "is_active", "address")
+    list_display = ("name", "kind", "location", "is_active", "last_seen_at", "address")
     list_filter = ("kind", ("location", admin.RelatedOnlyFieldListFilter))
-    readonly_fields = ("address",)
+    readonly_fields = ("address", "last_seen_at")
     fields = ("location", "kind", "name", "is_active", "repeat_seconds", "recent_count", "key", "address",
-              "allowed_networks")
+              "allowed_networks", "last_seen_at")
 
     @admin.display(description=_("Adresse des Geräts"))
     def address(self, obj: Screen) -> str:

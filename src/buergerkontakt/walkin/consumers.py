@@ -37,12 +37,12 @@ class DisplayConsumer(LiveConsumer):
         await self.join(display_group(screen.location_id))
         await self.accept()
         state = await database_sync_to_async(queries.display_state)(screen.location_id,
-                                                                    limit=screen.recent_count)
+                                                                    limit=screen.grid_size)
         await self.send_json({"event": "snapshot", "state": state})
 
     async def display_update(self, message):
         state = dict(message["state"])
-        state["calls"] = state["calls"][: self.screen.recent_count]
+        state["calls"] = state["calls"][: self.screen.grid_size]
         await self.send_json({"event": message["event"], "ticket": message["ticket"], "state": state})
 
 

@@ -40,12 +40,12 @@ def queue_changed(queue_id: int) -> None:
 
 
 def _display_push(location_id: int, event: str, ticket_id: int) -> None:
-    from .models import Screen
+    from .models import GRID_MAX, GRID_MIN, Screen
     from .queries import display_state
 
     longest = Screen.objects.filter(location_id=location_id, kind=Screen.Kind.DISPLAY, is_active=True) \
         .order_by("-recent_count").values_list("recent_count", flat=True).first()
-    state = display_state(location_id, limit=longest or 6)
+    state = display_state(location_id, limit=min(max(longest or 6, GRID_MIN), GRID_MAX))
     _send(display_group(location_id), {"type": "display.update", "event": event, "ticket": ticket_id,
                                        "state": state})
 

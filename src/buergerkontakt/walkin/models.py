@@ -243,6 +243,9 @@ def new_screen_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+GRID_MIN, GRID_MAX = 2, 8  # cells of a call display's grid
+
+
 class Screen(models.Model):
     """A device without a staff login: the waiting-room display or a self-service kiosk.
 
@@ -268,6 +271,9 @@ class Screen(models.Model):
         _("Erlaubte Netze"), max_length=500, blank=True, validators=[validate_networks],
         help_text=_("IP-Adressbereiche, aus denen das Gerät die Adresse öffnen darf, durch Kommas getrennt, "
                     "z. B. 10.20.0.0/16, 192.168.5.12. Leer: von überall (nicht empfohlen)."))
+    last_seen_at = models.DateTimeField(
+        _("zuletzt verbunden"), null=True, blank=True, editable=False,
+        help_text=_("Wann das Gerät seine Adresse zuletzt geöffnet hat (leer: noch nie)."))
 
     class Meta:
         verbose_name = _("Anzeige / Kiosk")
@@ -278,6 +284,11 @@ class Screen(models.Model):
 
     def permission_scope(self):
         return self.location
+
+    @property
+    def grid_size(self) -> int:
+        """How many cells the display's fixed grid has (two columns on a TV: 2 to 8 calls at once)."""
+        return min(max(self.recent_count, GRID_MIN), GRID_MAX)
 
     def admits(self, address: str) -> bool:
         """Whether a request from ``address`` may use this screen (its allowed networks)."""

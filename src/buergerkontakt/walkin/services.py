@@ -29,7 +29,7 @@ from buergerkontakt.core.models import Location, Room, User
 
 from . import live, ordering
 from .hours import walk_in_hours
-from .models import CallEvent, DailyNumber, Desk, Queue, Ticket
+from .models import CallEvent, DailyNumber, Desk, Queue, Screen, Ticket
 
 Status = Ticket.Status
 Kind = Ticket.Kind
@@ -502,6 +502,20 @@ def close_past_days(*, now: datetime | None = None) -> int:
                    note="Tagesabschluss")
             closed += 1
     return closed
+
+
+# --- screens ---------------------------------------------------------------------------------------
+SCREEN_SEEN_EVERY = timedelta(minutes=1)
+
+
+def screen_seen(screen: Screen, now: datetime | None = None) -> None:
+    """Record that a display or kiosk opened its address (the configuration check reports screens
+    that never did). Written at most once a minute per screen."""
+    now = _now(now)
+    if screen.last_seen_at is not None and now - screen.last_seen_at < SCREEN_SEEN_EVERY:
+        return
+    Screen.objects.filter(pk=screen.pk).update(last_seen_at=now)
+    screen.last_seen_at = now
 
 
 # --- privacy: retention (called by the privacy app, docs/privacy/loeschkonzept.md) ----------------

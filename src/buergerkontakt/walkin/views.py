@@ -42,9 +42,12 @@ def display(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.DISPLAY)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
-    state = queries.display_state(screen.location_id, limit=screen.recent_count)
+    services.screen_seen(screen)
+    size = screen.grid_size
+    calls = queries.display_state(screen.location_id, limit=size)["calls"]
     return render(request, "queue/display.html", {
-        "screen": screen, "calls": state["calls"], "current": state["calls"][0] if state["calls"] else None,
+        "screen": screen,
+        "cells": calls + [None] * (size - len(calls)),  # a fixed grid: empty cells keep their place
         "time_zone": local_zone().key,  # the TV's clock shows the office's time, not the device's
     })
 
@@ -54,6 +57,7 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
     screen = queries.screen_by_key(key, Screen.Kind.KIOSK)
     if screen is None or not screen.admits(client_ip(request)):  # outside its network: as if unknown
         return _screen_missing(request)
+    services.screen_seen(screen)
     location = screen.location
     queues = Queue.objects.filter(location=location, is_active=True, walk_in=True).select_related("location")
     now = timezone.now()

@@ -1,13 +1,13 @@
-/* The waiting-room call display: shows each call big with a gong, repeats it once, lists the last
-   calls, and reconnects by itself (queue-socket.js). Text is set with textContent only. */
+/* The waiting-room call display: shows the calls in a fixed grid (the newest first, big, with a
+   gong), repeats a call once, and reconnects by itself (queue-socket.js). Text is set with
+   textContent only. */
 (function () {
   "use strict";
   var root = document.querySelector(".display");
   if (!root) { return; }
   var repeatSeconds = parseInt(root.dataset.repeat || "0", 10);
   var current = root.querySelector("[data-current]");
-  var list = root.querySelector("[data-recent]");
-  var rowTemplate = root.querySelector("template[data-row]");
+  var cells = Array.prototype.slice.call(root.querySelectorAll("[data-cell]"));
   var offline = root.querySelector("[data-offline]");
   var soundButton = root.querySelector("[data-sound]");
   var clock = root.querySelector("[data-clock]");
@@ -61,18 +61,17 @@
     current.classList.add("is-new");
     gong();
   }
+  // A fixed grid: the cells never move or change size; the newest call fills the first one.
   function render(state) {
     var calls = state.calls || [];
-    var first = calls[0];
-    current.querySelector("[data-ticket]").textContent = first ? first.ticket : "";
-    current.querySelector("[data-room]").textContent = first ? first.room : "";
-    current.querySelector("[data-idle]").hidden = Boolean(first);
-    list.replaceChildren();
-    calls.slice(1).forEach(function (call) {
-      var row = rowTemplate.content.firstElementChild.cloneNode(true);
-      row.querySelector(".display-list-ticket").textContent = call.ticket;
-      row.querySelector(".display-list-room").textContent = call.room;
-      list.appendChild(row);
+    cells.forEach(function (cell, index) {
+      var call = calls[index];
+      cell.querySelector("[data-ticket]").textContent = call ? call.ticket : "";
+      cell.querySelector("[data-room]").textContent = call ? call.room : "";
+      cell.querySelector(".display-room").hidden = !call;
+      cell.classList.toggle("is-waiting", Boolean(call && call.waiting));
+      var idle = cell.querySelector("[data-idle]");
+      if (idle) { idle.hidden = Boolean(call); }
     });
   }
   var latest = { calls: [] };

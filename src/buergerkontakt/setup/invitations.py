@@ -1,0 +1,94 @@
+"""Invitations for new staff (issue 26, 2026-12-04): a signed link (``core/links.py``) to choose a
+password; the first sign-in then enrols the authenticator app (TOTP) as every sign-in without a
+confirmed device does (``core/auth_views.py``). No administrator ever hands over a password.
+
+A link is valid for ``INVITATION_DAYS`` and only while the account is active and has no usable
+password: once the password is set, the link is spent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from buergerkontakt.core.errors import ServiceError
+from buergerkontakt.core.links import LinkScheme, Purpose
+from buergerkontakt.core.models import User
+from buergerkontakt.core.outbox import send_once
+
+log = logging.getLogger(__name__)
+
+INVITATION_DAYS = 7
+
+
+class InvitationInvalid(ServiceError):
+    def __init__(self):
+        super().__init__(_("Dieser Einladungslink ist ungültig oder wurde schon benutzt. Bitte bitten Sie "
+                           "die Administration um eine neue Einladung."), 403)
+
+
+class InvitationExpired(ServiceError):
+    def __init__(self):
+        super().__init__(_("Dieser Einladungslink ist abgelaufen. Bitte bitten Sie die Administration um "
+                           "eine neue Einladung."), 410)
+
+
+def _find(code: str) -> User | None:
+    if not code.isdigit():
+        return None
+    user = User.objects.filter(pk=int(code), is_active=True).first()
+    return user if user is not None and not user.has_usable_password() else None
+
+
+SCHEME = LinkScheme(
+    "buergerkontakt.setup.invitation",
+    {"invite": Purpose(expires=lambda user: timezone.now() + timedelta(days=INVITATION_DAYS),
+                       url_name="setup:invitation", find=_find)},
+    code_of=lambda user: str(user.pk), invalid=InvitationInvalid, expired=InvitationExpired,
+)
+
+
+def url(user: User) -> str:
+    return SCHEME.url(user, "invite")
+
+
+def check(code: str, token: str) -> User:
+    return SCHEME.check_token(code, token, "invite")
+
+
+def render(user: User) -> tuple[str, str]:
+    with override("de"):
+        body = render_to_string("setup/mail/invitation.txt", {
+            "user": user, "url": url(user), "days": INVITATION_DAYS,
+            "authority": user.authority})
+        return _("Ihr Zugang zu Bürgerkontakt"), body
+
+
+@task
+def send_invitation_task(user_id: int, key: str) -> None:
+    user = User.objects.select_related("authority").filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or user.has_usable_password():
+        log.info("invitation not sent", extra={"user_id": user_id})
+        return
+    subject, body = render(user)
+    message = EmailMessage(subject=subject, body=body, to=[user.email])
+    send_once(f"setup-invitation:{key}", message.send)
+
+
+def invite(user: User) -> None:
+    """Send ``user`` an invitation after the current transaction commits (none after a rollback,
+    e.g. a dry run). The account keeps no usable password until the link is used."""
+    if user.has_usable_password():
+        raise ServiceError(_("Dieses Konto hat bereits ein Passwort; eine Einladung ist nicht nötig."))
+    key = uuid.uuid4().hex
+    user_id = user.pk
+    transaction.on_commit(lambda: send_invitation_task.enqueue(user_id, key))

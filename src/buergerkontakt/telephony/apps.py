@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TelephonyConfig(AppConfig):
+    name = "buergerkontakt.telephony"
+    label = "telephony"
+    verbose_name = _("Telefonie (CTI)")
+
+    def ready(self) -> None:
+        from . import demo  # noqa: F401  (demo step)
