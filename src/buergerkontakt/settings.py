@@ -97,6 +97,8 @@ PRIVACY_CALLBACK_DAYS = env_int("PRIVACY_CALLBACK_DAYS", 30)
 PRIVACY_WAITLIST_DAYS = env_int("PRIVACY_WAITLIST_DAYS", 0)
 # Mail and SMS files of the demo set-up: deleted N days after they were written.
 PRIVACY_MESSAGE_FILE_DAYS = env_int("PRIVACY_MESSAGE_FILE_DAYS", 14)
+# Calls from the telephone system: the caller's number removed N days after the call's day.
+PRIVACY_CALL_DAYS = env_int("PRIVACY_CALL_DAYS", 30)
 # Alarm timelines: who did what removed N months after the alarm (not for alarms of an incident report).
 PRIVACY_ALARM_MONTHS = env_int("PRIVACY_ALARM_MONTHS", 6)
 # Completed access/erasure requests (only a masked contact is left) are deleted after N days.

@@ -204,3 +204,17 @@ def test_alarms_without_a_timeline_are_done_in_one_pass(org):
         alarm.save(update_fields=["place"])
     assert services.apply_retention(now=berlin(2026, 7, 5, 0, 1))["alarms"] == 5
     assert services.apply_retention(now=berlin(2026, 7, 5, 0, 2))["alarms"] == 0
+
+
+def test_call_numbers_removed_on_the_30th_day_after_the_call(org):
+    from buergerkontakt.telephony.models import Call
+
+    call = Call.objects.create(authority=org.authority, call_id="pbx-1", number="+4915123456789",
+                               started_at=berlin(2026, 3, 10, 0, 30))  # 9 March in UTC
+    due = date(2026, 4, 9)
+    services.apply_retention(now=last_moment_before(due))
+    call.refresh_from_db()
+    assert call.number == "+4915123456789"
+    services.apply_retention(now=first_moment_of(due))
+    call.refresh_from_db()
+    assert call.number == "" and call.started_at == berlin(2026, 3, 10, 0, 30)

@@ -40,6 +40,7 @@ CATEGORIES = (
     Category("waitlist", _("Bedarfsmeldungen: persönliche Angaben nach Ablauf oder Abschluss"),
              "PRIVACY_WAITLIST_DAYS"),
     Category("messages", _("Mail- und SMS-Dateien nach dem Versand"), "PRIVACY_MESSAGE_FILE_DAYS"),
+    Category("calls", _("Anrufe: Rufnummern nach dem Anruftag"), "PRIVACY_CALL_DAYS"),
     Category("alarms", _("Alarm-Zeitleisten: pseudonymisiert nach Monaten"), "PRIVACY_ALARM_MONTHS",
              "months"),
     Category("requests", _("Betroffenenanfragen nach dem Abschluss"), "PRIVACY_REQUEST_DAYS"),

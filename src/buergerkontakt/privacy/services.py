@@ -40,6 +40,7 @@ from buergerkontakt.core.permissions import has_role
 from buergerkontakt.incidents.models import Report
 from buergerkontakt.notifications import services as messages
 from buergerkontakt.notifications.sms import mask, send_sms
+from buergerkontakt.telephony import services as telephony
 from buergerkontakt.waitlist import services as waitlist
 from buergerkontakt.walkin import services as walkin
 
@@ -83,6 +84,7 @@ def apply_retention(now: datetime | None = None) -> dict[str, int]:
         "callbacks": callbacks.purge_personal_data(cut["callbacks"], batch_size=_batch()),
         "waitlist": waitlist.purge_personal_data(cut["waitlist"], batch_size=_batch()),
         "messages": messages.purge_files_before(cut["messages"]),
+        "calls": telephony.purge_calls_before(cut["calls"]),
         "alarms": alarms.pseudonymise_before(cut["alarms"], keep_alarm_ids=keep_alarms, batch_size=_batch()),
         "requests": _purge_requests(now),
     }
