@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 APT_UPDATED := var/.apt-updated
 
-.PHONY: help install python-deps ldap-build-deps assets messages chromium nginx slapd faketime xvfb db run run-scaled test test-fast lint fmt clean bench test-chaos audit
+.PHONY: help install python-deps pdf-libs ldap-build-deps assets messages chromium nginx slapd faketime xvfb db run run-scaled test test-fast lint fmt clean bench test-chaos audit
 
 help:
 	@echo "make run   – install everything, migrate SQLite, load demo data, start the platform"
@@ -35,7 +35,7 @@ uv:
 # Bytecode is compiled at install time (site-packages and our sources): machines and containers
 # that set PYTHONDONTWRITEBYTECODE would otherwise recompile Django in every process that starts –
 # each uvicorn worker, each test server – which costs seconds of CPU per start.
-python-deps: uv ldap-build-deps
+python-deps: uv ldap-build-deps pdf-libs
 	$(UV) sync --frozen --quiet --compile-bytecode
 	@$(PY) -m compileall -q -j 0 src
 
@@ -43,6 +43,12 @@ python-deps: uv ldap-build-deps
 ldap-build-deps:
 	@test -f /usr/include/ldap.h -a -f /usr/include/sasl/sasl.h || { $(MAKE) $(APT_UPDATED) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libldap2-dev libsasl2-dev gcc; }
+
+# WeasyPrint (the privacy app's PDF exports and Art. 14 letters) draws text with Debian's Pango.
+PANGO_LIB := /usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0
+pdf-libs:
+	@test -e $(PANGO_LIB) || { $(MAKE) $(APT_UPDATED) && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; }
 
 assets:
 	@command -v npm >/dev/null 2>&1 || { $(MAKE) $(APT_UPDATED) && apt-get install -y -qq nodejs npm; }

@@ -85,6 +85,31 @@ SECRET_KEY_FROM_ENVIRONMENT = bool(env("SECRET_KEY"))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# --- Deletion concept (docs/privacy/loeschkonzept.md) -------------------------------------------
+# Periods in Berlin days: data of day D is removed on day D + N by the retention task.
+# Appointments: name, contact, case number, needs and note removed N days after the appointment's day.
+PRIVACY_APPOINTMENT_DAYS = env_int("PRIVACY_APPOINTMENT_DAYS", 30)
+# Walk-in tickets: the emergency reason and call notes removed N days after the ticket's day.
+PRIVACY_WALKIN_DAYS = env_int("PRIVACY_WALKIN_DAYS", 7)
+# Callback tickets: the caller's details and free texts removed N days after the ticket was closed.
+PRIVACY_CALLBACK_DAYS = env_int("PRIVACY_CALLBACK_DAYS", 30)
+# Waitlist entries: details removed N days after the entry expired, was booked or withdrawn (0: that day).
+PRIVACY_WAITLIST_DAYS = env_int("PRIVACY_WAITLIST_DAYS", 0)
+# Mail and SMS files of the demo set-up: deleted N days after they were written.
+PRIVACY_MESSAGE_FILE_DAYS = env_int("PRIVACY_MESSAGE_FILE_DAYS", 14)
+# Calls from the telephone system: the caller's number removed N days after the call's day.
+PRIVACY_CALL_DAYS = env_int("PRIVACY_CALL_DAYS", 30)
+# Alarm timelines: who did what removed N months after the alarm (not for alarms of an incident report).
+PRIVACY_ALARM_MONTHS = env_int("PRIVACY_ALARM_MONTHS", 6)
+# Completed access/erasure requests (only a masked contact is left) are deleted after N days.
+PRIVACY_REQUEST_DAYS = env_int("PRIVACY_REQUEST_DAYS", 1095)
+# The confirmation link of a citizen's request is valid N days; unconfirmed requests are deleted then.
+PRIVACY_LINK_DAYS = env_int("PRIVACY_LINK_DAYS", 7)
+# Rows changed per transaction by the retention task.
+PRIVACY_BATCH_SIZE = env_int("PRIVACY_BATCH_SIZE", 500)
+# How often the retention task runs (seconds); it changes data only when a new Berlin day made some due.
+PRIVACY_RETENTION_INTERVAL_SECONDS = env_int("PRIVACY_RETENTION_INTERVAL_SECONDS", 3600)
+
 # Public base URL used in e-mails and signed links.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -117,7 +142,8 @@ INSTALLED_APPS = [
     "buergerkontakt.telephony",
     "buergerkontakt.directory_auth",
     "buergerkontakt.setup",
-    "buergerkontakt.reports",  # last: its demo step builds history on every other app's data
+    "buergerkontakt.reports",  # its demo step builds history on every other app's data
+    "buergerkontakt.privacy",  # deletion concept and citizens' rights over every app above
 ]
 
 MIDDLEWARE = [
@@ -321,6 +347,7 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------
 # Without EMAIL_HOST, mails are written as files to DATA_DIR/mail (never to the log).
 _EMAIL_HOST = env("EMAIL_HOST")
+MAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", str(DATA_DIR / "mail")))
 if _EMAIL_HOST:
     MAILERS = {
         "default": {
@@ -341,7 +368,7 @@ else:
         "default": {
             # Django's file backend with a private folder and files (0700/0600, ADR 0015).
             "BACKEND": "buergerkontakt.core.mail_backends.PrivateFileEmailBackend",
-            "OPTIONS": {"file_path": env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))},
+            "OPTIONS": {"file_path": str(MAIL_FILE_PATH)},
         }
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Bürgerkontakt <noreply@buergerkontakt.invalid>")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("einladung/", include("buergerkontakt.setup.urls")),
     path("termine/warteliste/", include("buergerkontakt.waitlist.urls")),
     path("termine/", include("buergerkontakt.appointments.urls")),
+    path("", include("buergerkontakt.privacy.urls")),
     path("", include("buergerkontakt.reports.urls")),
     path("", include("buergerkontakt.directory_auth.urls")),
     path("", include("buergerkontakt.core.urls")),

@@ -20,7 +20,7 @@ from buergerkontakt.core.models import User
 
 from . import devices
 from .devices import Device
-from .models import Workstation, hash_token, new_device_token
+from .models import NamedReportAccess, ReportPrivacy, Workstation, hash_token, new_device_token
 from .workplace import Workplace, set_current_workplace
 
 
@@ -189,3 +189,27 @@ class DeviceAdmin(ScopedAdminMixin, admin.ModelAdmin):
             device.save(update_fields=["code_hash", "code_expires_at"])
             messages.warning(request, _("Einrichtungscode für %(name)s (wird nur jetzt angezeigt): %(code)s")
                              % {"name": device.name, "code": code})
+
+
+@admin.register(ReportPrivacy)
+class ReportPrivacyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Per authority: response and drill reports pseudonymised (Dienstvereinbarung)."""
+
+    list_display = ("authority", "pseudonymise")
+
+
+@admin.register(NamedReportAccess)
+class NamedReportAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Who saw a report with names and why – read only."""
+
+    authority_path = "alarm__authority"
+    list_display = ("at", "alarm", "user", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -288,3 +288,42 @@ class Drill(models.Model):
 
 from .devices import Device  # noqa: E402,F401  (devices and their enrolment live together)
 from .workplace import Workplace  # noqa: E402,F401  (the current-workplace model lives with its services)
+
+
+class ReportPrivacy(models.Model):
+    """Per authority (basis for a Dienstvereinbarung with the staff council): response and drill
+    reports show staff pseudonymised ("Person 1", "Person 2" …); names only to security or
+    administration of the authority, each time with a logged reason (``NamedReportAccess``)."""
+
+    authority = models.OneToOneField(Authority, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("Behörde"))
+    pseudonymise = models.BooleanField(
+        _("Berichte pseudonymisiert"), default=True,
+        help_text=_("Empfang und Rückmeldungen je Person erscheinen ohne Namen; Namen nur mit Begründung."))
+
+    class Meta:
+        verbose_name = _("Datenschutz der Alarmberichte")
+        verbose_name_plural = _("Datenschutz der Alarmberichte")
+
+    def __str__(self) -> str:
+        return str(self.authority)
+
+    def permission_scope(self):
+        return self.authority
+
+
+class NamedReportAccess(models.Model):
+    """Who saw a response report with names, when and why (for the staff council and the DPO)."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reason = models.CharField(_("Begründung"), max_length=300)
+    at = models.DateTimeField(_("Zeitpunkt"))
+
+    class Meta:
+        verbose_name = _("Einsicht in Namen (Alarmbericht)")
+        verbose_name_plural = _("Einsichten in Namen (Alarmberichte)")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.at:%d.%m.%Y %H:%M}"

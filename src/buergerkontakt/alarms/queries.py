@@ -280,7 +280,17 @@ class ResponseReport:
         return round(100 * self.received / self.recipients) if self.recipients else 0
 
 
-def response_report(alarm: Alarm) -> ResponseReport:
+def pseudonymised(authority_id: int) -> bool:
+    """Whether the authority's response reports hide names (the default, ``ReportPrivacy``)."""
+    from .models import ReportPrivacy
+
+    setting = ReportPrivacy.objects.filter(authority_id=authority_id).values_list("pseudonymise", flat=True)
+    return next(iter(setting), True)
+
+
+def response_report(alarm: Alarm, *, named: bool = True) -> ResponseReport:
+    """Receipt and responses of an alarm; ``named=False``: "Person 1", "Person 2" … instead of names
+    (in the order of the rows: circle, then time sent)."""
     deliveries = list(alarm.deliveries.select_related("user").order_by("circle", "sent_at", "pk"))
     latencies = [d.latency_ms for d in deliveries if d.latency_ms is not None]
 
@@ -303,14 +313,14 @@ def response_report(alarm: Alarm) -> ResponseReport:
         escalated=alarm.escalated_at is not None,
         rows=[
             {
-                "name": _name(d.user),
+                "name": _name(d.user) if named else _("Person %(n)d") % {"n": number},
                 "role": d.get_role_display(),
                 "circle": d.circle,
                 "latency_ms": d.latency_ms,
                 "response": d.get_response_display() if d.response else "",
                 "response_s": after(d.responded_at),
             }
-            for d in deliveries
+            for number, d in enumerate(deliveries, start=1)
         ],
     )
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -583,3 +583,41 @@ def run_drills(*, now: datetime | None = None) -> tuple[int, int]:
             live.ended(current)
             ended += 1
     return started, ended
+
+
+# --- privacy: pseudonymised timelines (called by the privacy app, docs/privacy/loeschkonzept.md) ---
+def pseudonymise_before(before: datetime, *, keep_alarm_ids=(), batch_size: int = 500) -> int:
+    """Remove who did what from the timelines of alarms raised before ``before``: the person named in
+    the place text, the accounts and free texts of the timeline. Times, kinds, deliveries' latencies
+    and responses stay (the response statistics). Alarms in ``keep_alarm_ids`` (linked to an incident
+    report, which has its own retention) are left alone. In batches, idempotent; the number changed."""
+    named = TimelineEvent.objects.filter(alarm=OuterRef("pk")).filter(Q(user__isnull=False) | ~Q(detail=""))
+    due = (Alarm.objects.filter(raised_at__lt=before).exclude(pk__in=list(keep_alarm_ids))
+           .filter(~Q(place="") | Exists(named)))
+    done = 0
+    while True:
+        batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return done
+        with transaction.atomic():
+            done += Alarm.objects.filter(pk__in=batch).update(place="")
+            TimelineEvent.objects.filter(alarm_id__in=batch).update(user=None, detail="")
+
+
+# --- staff data: names in response reports only with a reason ------------------------------------
+def may_see_names(user: User, alarm: Alarm) -> bool:
+    """Security of the location or administration of the authority (management)."""
+    return has_role(user, Role.SECURITY, obj=alarm.location) or has_role(user, Role.ADMIN, obj=alarm.location)
+
+
+@transaction.atomic
+def reveal_names(alarm: Alarm, user: User, reason: str, now: datetime | None = None):
+    """Log that ``user`` sees the report of ``alarm`` with names, and why (≥ 20 characters)."""
+    from .models import NamedReportAccess
+
+    if not may_see_names(user, alarm):
+        raise AlarmError(_("Namen im Bericht sehen nur Sicherheitsdienst und Leitung."), 403)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 20:
+        raise AlarmError(_("Bitte begründen Sie, wozu Sie die Namen brauchen (mindestens 20 Zeichen)."))
+    return NamedReportAccess.objects.create(alarm=alarm, user=user, reason=reason[:300], at=_now(now))

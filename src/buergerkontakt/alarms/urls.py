@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/zeitleiste.csv", views.export, name="export"),
+    path("<int:pk>/namen/", views.reveal_names, name="reveal_names"),
     path("<int:pk>/entwarnung/", views.resolve, name="resolve"),
     path("probealarme/", views.drills, name="drills"),
     path("probealarme/<int:pk>/", views.drill, name="drill"),

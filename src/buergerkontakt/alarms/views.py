@@ -166,15 +166,36 @@ def _visible_alarm(request: HttpRequest, pk: int) -> Alarm:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     alarm = _visible_alarm(request, pk)
+    return _detail_page(request, alarm, named=not queries.pseudonymised(alarm.authority_id))
+
+
+def _detail_page(request: HttpRequest, alarm: Alarm, *, named: bool, error: str = "",
+                 status: int = 200) -> HttpResponse:
     return render(
         request,
         "alarms/detail.html",
         {
             "alarm": alarm,
             "timeline": alarm.timeline.select_related("user"),
-            "report": queries.response_report(alarm),
+            "report": queries.response_report(alarm, named=named),
+            "report_pseudonymised": not named,
+            "may_see_names": services.may_see_names(request.user, alarm),
+            "names_error": error,
         },
+        status=status,
     )
+
+
+@staff_required
+@require_POST
+def reveal_names(request: HttpRequest, pk: int) -> HttpResponse:
+    """The response report with names, for security or administration with a logged reason."""
+    alarm = _visible_alarm(request, pk)
+    try:
+        services.reveal_names(alarm, request.user, request.POST.get("reason", ""))
+    except services.AlarmError as exc:
+        return _detail_page(request, alarm, named=False, error=exc.message, status=exc.status_code)
+    return _detail_page(request, alarm, named=True)
 
 
 @staff_required
@@ -292,9 +313,10 @@ def _visible_drill(request: HttpRequest, pk: int) -> Drill:
 @require_GET
 def drill(request: HttpRequest, pk: int) -> HttpResponse:
     current = _visible_drill(request, pk)
-    report = queries.response_report(current.alarm) if current.alarm else None
+    named = not queries.pseudonymised(current.authority_id)
+    report = queries.response_report(current.alarm, named=named) if current.alarm else None
     return render(request, "alarms/drill.html", {
-        "drill": current, "report": report,
+        "drill": current, "report": report, "report_pseudonymised": not named,
         "sms_warnings": queries.security_reach_warnings([current.location]),
     })
 
@@ -305,7 +327,8 @@ def drill_csv(request: HttpRequest, pk: int) -> HttpResponse:
     current = _visible_drill(request, pk)
     if current.alarm is None:
         raise Http404
-    report = queries.response_report(current.alarm)
+    named = not queries.pseudonymised(current.alarm.authority_id)
+    report = queries.response_report(current.alarm, named=named)
     header = [_("Person"), _("Funktion"), _("Kreis"), _("Empfangen nach (ms)"), _("Rückmeldung"),
               _("Rückmeldung nach (s)")]
     rows = ([row["name"], row["role"], row["circle"],

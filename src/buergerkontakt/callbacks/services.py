@@ -23,9 +23,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auditlog.models import LogEntry as AuditLogEntry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -391,3 +393,90 @@ def escalate_due(now: datetime | None = None) -> int:
                 notifications.notify(ticket, message)
                 sent += 1
     return sent
+
+
+# --- privacy: retention, access and erasure (called by the privacy app, docs/privacy/loeschkonzept.md) ---
+# A closed ticket keeps its team, times, deadline, urgency, channel, status and its attempts' times
+# and outcomes – what the deadline statistics and the public promise count.
+PERSONAL_BLANKS = {"caller_name": "", "phone": "", "email": "", "case_number": "", "topic": "",
+                   "note": "", "notice_text": "", "appointment_code": ""}
+_HAS_PERSONAL_DATA = (
+    ~Q(caller_name="") | ~Q(phone="") | ~Q(email="") | ~Q(case_number="") | ~Q(topic="") | ~Q(note="")
+    | ~Q(notice_text="") | ~Q(appointment_code="")
+)
+
+
+def _anonymise(queryset, batch_size: int) -> int:
+    done = 0
+    while True:
+        due = queryset.filter(_HAS_PERSONAL_DATA).order_by("pk")
+        batch = list(due.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return done
+        with transaction.atomic():
+            done += Ticket.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
+            Attempt.objects.filter(ticket_id__in=batch).update(note="")
+            TicketEvent.objects.filter(ticket_id__in=batch).update(text="")
+            pauses = list(Pause.objects.filter(ticket_id__in=batch).values_list("pk", flat=True))
+            Pause.objects.filter(pk__in=pauses).update(reason="", resume_reason="")
+            # the audit log kept the pauses' reasons as they were written
+            AuditLogEntry.objects.get_for_objects(Pause.objects.filter(pk__in=pauses)).delete()
+
+
+def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
+    """Remove the caller's details (and the free texts of attempts, events and pauses) from every
+    ticket closed before ``before``; open tickets keep them. In batches, idempotent."""
+    closed = Ticket.objects.exclude(status=Ticket.Status.OPEN).filter(closed_at__lt=before)
+    return _anonymise(closed, batch_size)
+
+
+def _person_q(emails, phones) -> Q:
+    query = Q(pk__in=[])
+    for email in (e.strip() for e in emails):
+        if email:
+            query |= Q(email__iexact=email)
+    numbers = [p.strip() for p in phones if p.strip()]
+    if numbers:
+        query |= Q(phone__in=numbers)
+    return query
+
+
+def _of_person(emails, phones, authority_id: int | None):
+    found = Ticket.objects.filter(_person_q(list(emails), list(phones)))
+    return found if authority_id is None else found.filter(authority_id=authority_id)
+
+
+def personal_data_of(*, emails=(), phones=(), authority_id: int | None = None) -> list[dict]:
+    """Art. 15: every callback ticket with one of these e-mail addresses or phone numbers."""
+    rows = []
+    tickets = _of_person(emails, phones, authority_id).select_related("team").order_by("created_at", "pk")
+    for ticket in tickets:
+        rows.append({
+            "number": ticket.number,
+            "status": ticket.get_status_display(),
+            "team": ticket.team.name,
+            "created_at": ticket.created_at.isoformat(),
+            "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+            "name": ticket.caller_name,
+            "phone": ticket.phone,
+            "email": ticket.email,
+            "case_number": ticket.case_number,
+            "topic": ticket.topic,
+            "note": ticket.note,
+            "notice_text": ticket.notice_text,
+            "attempts": [
+                {"at": attempt.at.isoformat(), "outcome": attempt.get_outcome_display(), "note": attempt.note}
+                for attempt in ticket.attempts.order_by("at", "pk")
+            ],
+        })
+    return rows
+
+
+def erase_person(*, emails=(), phones=(), authority_id: int | None = None, batch_size: int = 500) -> int:
+    """Art. 17: remove the caller's details from every matching ticket (open ones are closed as
+    solved first: nobody can call back without a number)."""
+    matching = _of_person(emails, phones, authority_id)
+    with transaction.atomic():
+        matching.filter(status=Ticket.Status.OPEN).update(status=Ticket.Status.SOLVED,
+                                                          closed_at=timezone.now())
+    return _anonymise(matching, batch_size)

@@ -12,7 +12,7 @@ from .models import Role
 
 # Model permissions per role group (app_label.codename prefixes); admin gets master data.
 MASTER_DATA_APPS = ("core", "directory", "appointments", "waitlist", "walkin", "callbacks", "alarms",
-                    "directory_auth")
+                    "directory_auth", "privacy")
 ROLE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.ADMIN: ("add_", "change_", "delete_", "view_"),
     Role.DPO: ("view_",),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import LEVEL_DESCRIPTIONS, Entry, IncidentType, Level, Measure
+from .models import LEVEL_DESCRIPTIONS, Entry, IncidentType, LetterTemplate, Level, Measure
 from .services import DELETION_REASONS, LIMITS
 
 TOO_LONG = _("Bitte geben Sie höchstens %(limit_value)d Zeichen ein.")
@@ -387,3 +387,11 @@ class InspectionForm(Form):
             "max_length": TOO_LONG,
         },
     )
+
+
+class LetterTemplateForm(forms.ModelForm):
+    class Meta:
+        model = LetterTemplate
+        fields = ["sender", "text", "exceptions"]
+        widgets = {"sender": forms.Textarea(attrs={"rows": 3}), "text": forms.Textarea(attrs={"rows": 16}),
+                   "exceptions": forms.Textarea(attrs={"rows": 3})}

@@ -398,6 +398,7 @@ class LogEntry(models.Model):
         ACCESS_DECIDED = "access_decided", _("Zugang entschieden")
         INSPECTION = "inspection", _("Einsicht mit Begründung")
         EXPORT = "export", _("Auskunft (Art. 15)")
+        LETTER = "letter", _("Benachrichtigung (Art. 14)")
 
     class Result(models.TextChoices):
         NONE = "", _("–")
@@ -471,3 +472,79 @@ class LogEntry(models.Model):
 
 
 LOOKUP_ACTIONS = (LogEntry.Action.LOOKUP, LogEntry.Action.HINT_APPOINTMENT, LogEntry.Action.HINT_CALLBACK)
+
+
+DEFAULT_LETTER_TEXT = "\n\n".join([
+    ("Guten Tag {name},"),
+    ("nach Art. 14 der Datenschutz-Grundverordnung (DSGVO) teilen wir Ihnen mit, dass {authority} seit"
+     " dem {approved} einen Gefährdungshinweis (Stufe {level}) zu Ihrer Person speichert."),
+    ("Zweck: Schutz unserer Beschäftigten vor Gewalt (Fürsorgepflicht). Der Hinweis wird nicht für "
+     "Entscheidungen über Leistungen oder Anliegen verwendet."),
+    ("Gespeicherte Daten: Name, Geburtsdatum, gegebenenfalls Aktenzeichen, das Aktenzeichen der "
+     "Strafanzeige, die Gefährdungsstufe und die empfohlenen Schutzmaßnahmen: {measures}."),
+    ("Empfänger: Beschäftigte, die Sie beraten, erfahren nur, dass ein Hinweis besteht, seine Stufe "
+     "und die empfohlenen Maßnahmen."),
+    ("Speicherdauer: Der Hinweis wird spätestens am {expires} gelöscht, sofort bei Freispruch oder "
+     "Einstellung des Verfahrens."),
+    ("Sie haben das Recht auf Auskunft, Berichtigung, Löschung, Einschränkung der Verarbeitung und "
+     "Widerspruch sowie das Recht, sich bei der Datenschutz-Aufsichtsbehörde zu beschweren. Wenden Sie"
+     " sich dazu an unseren Datenschutz."),
+    "Mit freundlichen Grüßen\n{authority}",
+])
+
+
+class LetterTemplate(models.Model):
+    """The authority's own Art. 14 letter (placeholders: {name}, {authority}, {approved}, {level},
+    {measures}, {expires}) and the exceptions (Art. 14(5) GDPR) it documented."""
+
+    authority = models.OneToOneField(Authority, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("Behörde"))
+    sender = models.TextField(_("Absender (Briefkopf)"), max_length=1000, blank=True)
+    text = models.TextField(_("Text des Schreibens"), max_length=10000, default=DEFAULT_LETTER_TEXT)
+    exceptions = models.TextField(
+        _("dokumentierte Ausnahmen (Art. 14 Abs. 5 DSGVO)"), max_length=4000, blank=True,
+        help_text=_("Wann die Benachrichtigung unterbleibt, z. B. wenn sie den Schutzzweck ernsthaft "
+                    "gefährden würde; eine Zeile je Ausnahme."))
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Vorlage Benachrichtigung (Art. 14)")
+        verbose_name_plural = _("Vorlagen Benachrichtigung (Art. 14)")
+
+    def __str__(self) -> str:
+        return str(self.authority)
+
+    def exception_list(self) -> list[str]:
+        return [line.strip() for line in self.exceptions.splitlines() if line.strip()]
+
+
+class SubjectLetter(models.Model):
+    """The written information of the person an entry is about, made when the entry becomes active;
+    its text (names the person) is encrypted and deleted with the entry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("zu versenden")
+        SENT = "sent", _("versandt")
+        EXEMPT = "exempt", _("unterbleibt (Ausnahme)")
+
+    entry = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="letter")
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    text = EncryptedTextField(_("Text"))
+    sender = models.TextField(_("Absender"), blank=True)
+    created_at = models.DateTimeField(_("erstellt am"))
+    decided_at = models.DateTimeField(_("erledigt am"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("erledigt von"))
+    exception = models.CharField(_("Ausnahme"), max_length=300, blank=True)
+    exception_reason = EncryptedTextField(_("Begründung der Ausnahme"), blank=True)
+
+    class Meta:
+        verbose_name = _("Benachrichtigung (Art. 14)")
+        verbose_name_plural = _("Benachrichtigungen (Art. 14)")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ({self.get_status_display()})"
+
+    def permission_scope(self):
+        return self.entry.authority

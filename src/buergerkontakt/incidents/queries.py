@@ -307,3 +307,11 @@ def alarm_prefill(alarm) -> dict:
 # --- logs ------------------------------------------------------------------------------------------
 def logs_for_dpo(user) -> QuerySet[LogEntry]:
     return LogEntry.objects.filter(authority_id__in=authority_ids_for(user, Role.DPO)).select_related("user")
+
+
+# --- Art. 14 letters -------------------------------------------------------------------------------
+def letters_for_keeper(user):
+    from .models import SubjectLetter
+
+    return (SubjectLetter.objects.filter(entry__authority_id__in=keeper_authority_ids(user))
+            .select_related("entry", "entry__authority").order_by("status", "created_at", "pk"))

@@ -39,8 +39,18 @@ from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Location, Role, Room, User
 from buergerkontakt.core.permissions import has_role
 
-from . import crypto, notifications
-from .models import AccessGrant, Entry, EntryRevision, IncidentType, Level, LogEntry, Measure, Report
+from . import crypto, letters, notifications
+from .models import (
+    AccessGrant,
+    Entry,
+    EntryRevision,
+    IncidentType,
+    Level,
+    LogEntry,
+    Measure,
+    Report,
+    SubjectLetter,
+)
 
 log = logging.getLogger(__name__)
 Action = LogEntry.Action
@@ -330,9 +340,13 @@ def approve_entry(entry: Entry | int, by: User, now: datetime | None = None) -> 
     if entry.status != Entry.Status.PENDING:
         raise IncidentError(_("Dieser Gefährdungshinweis ist bereits freigegeben."), 409)
     entry.status, entry.approved_by, entry.approved_at = Entry.Status.ACTIVE, by, moment
-    if not entry.revisions.filter(was_active=True).exists():
+    first_activation = not entry.revisions.filter(was_active=True).exists()
+    if first_activation:
         entry.expires_at = moment + timedelta(days=settings.INCIDENT_ENTRY_RETENTION_DAYS)
     entry.save(update_fields=["status", "approved_by", "approved_at", "expires_at"])
+    if first_activation:
+        # the data subject is informed in writing (Art. 14 GDPR): the letter waits for a keeper
+        letters.create_for(entry, moment)
     _log(
         Action.ENTRY_APPROVED,
         user=by,
@@ -1017,6 +1031,35 @@ def _export_log_data(row: LogEntry, subject: Subject) -> dict:
         )
         data["reference"] = ""
     return data
+
+
+# --- Art. 14 letters -------------------------------------------------------------------------------
+@transaction.atomic
+def decide_letter(letter: SubjectLetter | int, by: User, *, sent: bool, exception: str = "", reason: str = "",
+                  now: datetime | None = None) -> SubjectLetter:
+    """A keeper records that the letter was sent, or that it is not sent because of one of the
+    exceptions the authority documented (with a reason of at least 20 characters)."""
+    pk = letter.pk if isinstance(letter, SubjectLetter) else letter
+    letter = SubjectLetter.objects.select_for_update().select_related("entry").filter(pk=pk).first()
+    if letter is None:
+        raise IncidentError(_("Dieses Schreiben gibt es nicht mehr."), 404)
+    _keeper(by, letter.entry.authority_id)
+    if letter.status != SubjectLetter.Status.PENDING:
+        raise IncidentError(_("Dieses Schreiben ist bereits erledigt."), 409)
+    if sent:
+        letter.status = SubjectLetter.Status.SENT
+    else:
+        if exception not in letters.exception_choices(letter.entry.authority_id):
+            raise IncidentError(_("Bitte wählen Sie eine der dokumentierten Ausnahmen Ihrer Behörde."))
+        if len(reason.strip()) < 20:
+            raise IncidentError(_("Bitte begründen Sie die Ausnahme (mindestens 20 Zeichen)."))
+        letter.status, letter.exception, letter.exception_reason = (
+            SubjectLetter.Status.EXEMPT, exception[:300], reason.strip())
+    letter.decided_at, letter.decided_by = _now(now), by
+    letter.save()
+    _log(Action.LETTER, user=by, authority_id=letter.entry.authority_id, entry_id=letter.entry_id,
+         note=letter.status, at=letter.decided_at)
+    return letter
 
 
 # --- retention -------------------------------------------------------------------------------------

@@ -29,4 +29,7 @@ urlpatterns = [
     path("datenschutz/protokoll/", views.log_view, name="log"),
     path("datenschutz/auskunft/", views.export, name="export"),
     path("datenschutz/einsicht/<int:pk>/", views.inspect, name="inspect"),
+    path("benachrichtigungen/", views.letters_page, name="letters"),
+    path("benachrichtigungen/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
+    path("benachrichtigungen/<int:pk>/erledigt/", views.letter_decide, name="letter_decide"),
 ]

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from buergerkontakt.core.decorators import staff_required
 from buergerkontakt.core.models import Role
 from buergerkontakt.core.permissions import roles_of
 
-from . import queries, services
+from . import letters, queries, services
 from .forms import (
     AccessRequestForm,
     DecideForm,
@@ -32,6 +32,7 @@ from .forms import (
     EntryForm,
     ExportForm,
     InspectionForm,
+    LetterTemplateForm,
     LookupForm,
     OutcomeForm,
     ReportForm,
@@ -676,3 +677,63 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
         {"form": form, "report": report},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- Art. 14 letters -------------------------------------------------------------------------------
+def _keeper_letter(request: HttpRequest, pk: int):
+    letter = queries.letters_for_keeper(request.user).filter(pk=pk).first()
+    if letter is None:
+        raise Http404
+    return letter
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(roles=KEEPER)
+def letters_page(request: HttpRequest) -> HttpResponse:
+    authority = queries.keeper_authority(request.user)
+    if authority is None:
+        raise PermissionDenied
+    template = letters.template_for(authority.pk)
+    form = LetterTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST":
+        if form.is_valid():
+            form.instance.authority = authority
+            form.save()
+            messages.success(request, _("Die Vorlage ist gespeichert; sie gilt für neu freigegebene "
+                                        "Hinweise."))
+            return redirect("incidents:letters")
+        status = 400
+    else:
+        status = 200
+    return _page(request, "incidents/letters.html", "letters", {
+        "letters": queries.letters_for_keeper(request.user)[:300], "form": form,
+        "exceptions": template.exception_list()}, status=status)
+
+
+@require_POST
+@staff_required(roles=KEEPER)
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _keeper_letter(request, pk)
+    document = letters.pdf(letter, request.POST.get("address", ""))
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="benachrichtigung-{letter.entry_id}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_required(roles=KEEPER)
+def letter_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _keeper_letter(request, pk)
+    try:
+        services.decide_letter(letter, request.user, sent=request.POST.get("action") == "sent",
+                               exception=request.POST.get("exception", ""),
+                               reason=request.POST.get("reason", ""))
+    except IncidentError as exc:
+        messages.error(request, exc.message)
+        return _page(request, "incidents/letters.html", "letters", {
+            "letters": queries.letters_for_keeper(request.user)[:300],
+            "form": LetterTemplateForm(instance=letters.template_for(letter.entry.authority_id)),
+            "exceptions": letters.exception_choices(letter.entry.authority_id), "error": exc.message},
+            status=exc.status_code)
+    return redirect("incidents:letters")

@@ -513,3 +513,90 @@ def expire_entries(now: datetime | None = None) -> int:
             notifications.notify(entry, "expired")
             done += 1
     return done
+
+
+# --- privacy: retention, access and erasure (called by the privacy app, docs/privacy/loeschkonzept.md) ---
+# What an entry keeps once its personal details are removed: authority, services, locations, the
+# date range, status and times – enough to count demand.
+PERSONAL_BLANKS = {
+    "name": "",
+    "email": "",
+    "phone": "",
+    "case_number": "",
+    "interpreter_language": "",
+    "note": "",
+    "wheelchair": False,
+    "sign_language": False,
+}
+_HAS_PERSONAL_DATA = (
+    ~Q(name="") | ~Q(email="") | ~Q(phone="") | ~Q(case_number="") | ~Q(note="")
+    | ~Q(interpreter_language="") | Q(wheelchair=True) | Q(sign_language=True)
+)
+
+
+def _anonymise(queryset, batch_size: int) -> int:
+    done = 0
+    while True:
+        due = queryset.filter(_HAS_PERSONAL_DATA).order_by("pk")
+        batch = list(due.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return done
+        with transaction.atomic():
+            done += Entry.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
+
+
+def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
+    """Remove the citizen's details from every entry closed (booked, withdrawn, expired) before
+    ``before``; an active entry keeps them. In batches, idempotent."""
+    closed = Entry.objects.exclude(status=Entry.Status.ACTIVE).filter(closed_at__lt=before)
+    return _anonymise(closed, batch_size)
+
+
+def _person_q(emails: Iterable[str], phones: Iterable[str]) -> Q:
+    query = Q(pk__in=[])
+    for email in (e.strip() for e in emails):
+        if email:
+            query |= Q(email__iexact=email)
+    numbers = [p.strip() for p in phones if p.strip()]
+    if numbers:
+        query |= Q(phone__in=numbers)
+    return query
+
+
+def _of_person(emails, phones, authority_id: int | None):
+    found = Entry.objects.filter(_person_q(list(emails), list(phones)))
+    return found if authority_id is None else found.filter(authority_id=authority_id)
+
+
+def personal_data_of(*, emails: Iterable[str] = (), phones: Iterable[str] = (),
+                     authority_id: int | None = None) -> list[dict]:
+    """Art. 15: every entry registered with one of these e-mail addresses or mobile numbers."""
+    rows = []
+    for entry in _of_person(emails, phones, authority_id).order_by("created_at", "pk"):
+        rows.append({
+            "code": entry.code,
+            "status": entry.get_status_display(),
+            "date_from": entry.date_from.isoformat(),
+            "date_until": entry.date_until.isoformat(),
+            "services": sorted(service.name for service in entry.services.all()),
+            "name": entry.name,
+            "email": entry.email,
+            "phone": entry.phone,
+            "case_number": entry.case_number,
+            "interpreter_language": entry.interpreter_language,
+            "wheelchair": entry.wheelchair,
+            "sign_language": entry.sign_language,
+            "note": entry.note,
+            "created_at": entry.created_at.isoformat(),
+        })
+    return rows
+
+
+def erase_person(*, emails: Iterable[str] = (), phones: Iterable[str] = (), authority_id: int | None = None,
+                 batch_size: int = 500) -> int:
+    """Art. 17: withdraw the person's active entries and remove the details of all of them."""
+    matching = _of_person(emails, phones, authority_id)
+    with transaction.atomic():
+        matching.filter(status=Entry.Status.ACTIVE).update(status=Entry.Status.WITHDRAWN,
+                                                           closed_at=timezone.now())
+    return _anonymise(matching, batch_size)

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -516,3 +516,32 @@ def screen_seen(screen: Screen, now: datetime | None = None) -> None:
         return
     Screen.objects.filter(pk=screen.pk).update(last_seen_at=now)
     screen.last_seen_at = now
+
+
+# --- privacy: retention (called by the privacy app, docs/privacy/loeschkonzept.md) ----------------
+# A walk-in ticket carries no name or contact; what may identify somebody are the free texts: the
+# reason of an emergency ticket and the notes of its calls. Times, queue, status and durations stay
+# for the waiting-time statistics and the public promise.
+PURGED_REASON = "–"  # an emergency ticket must keep a reason (database check); this one says nothing
+
+
+def purge_personal_data(before_day: date, *, batch_size: int = 500) -> int:
+    """Remove the free texts of tickets of days before ``before_day`` (Berlin days), in batches;
+    idempotent. Returns the number of tickets changed."""
+    tickets = Ticket.objects.filter(day__lt=before_day).filter(
+        ~Q(emergency_reason="") & ~Q(emergency_reason=PURGED_REASON)
+    )
+    done = 0
+    while True:
+        batch = list(tickets.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            break
+        with transaction.atomic():
+            done += Ticket.objects.filter(pk__in=batch).update(emergency_reason=PURGED_REASON)
+    while True:
+        batch = list(CallEvent.objects.filter(ticket__day__lt=before_day).exclude(note="")
+                     .order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return done
+        with transaction.atomic():
+            CallEvent.objects.filter(pk__in=batch).update(note="")
