@@ -4,14 +4,14 @@ it is plain synchronous code. Issue 24 item 9: no private base class for that an
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import AsyncRequestFactory, RequestFactory
 from django.utils.module_loading import import_string
+
+from tests.asyncrun import run_async
 
 OURS = [path for path in settings.MIDDLEWARE if path.startswith("buergerkontakt.")]
 
@@ -42,8 +42,10 @@ def test_async_chain_gets_a_coroutine_function(path):
     assert iscoroutinefunction(middleware)
     request = AsyncRequestFactory().get("/healthz")
     request.session = {}
-    response = asyncio.run(middleware(request))
-    assert response.status_code == 200
+    async def scenario():
+        return await middleware(request)
+
+    assert run_async(scenario).status_code == 200
 
 
 def test_request_log_adds_the_request_id_in_both_modes():
@@ -56,5 +58,7 @@ def test_request_log_adds_the_request_id_in_both_modes():
     async def view(request):
         return HttpResponse("ok")
 
-    response = asyncio.run(request_log_middleware(view)(AsyncRequestFactory().get("/")))
-    assert len(response["X-Request-ID"]) == 32
+    async def scenario():
+        return await request_log_middleware(view)(AsyncRequestFactory().get("/"))
+
+    assert len(run_async(scenario)["X-Request-ID"]) == 32
