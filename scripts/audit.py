@@ -55,7 +55,7 @@ def audit_python() -> tuple[str, str]:
     with tempfile.TemporaryDirectory() as scratch:
         requirements, report = Path(scratch) / "requirements.txt", Path(scratch) / "report.json"
         exported = run([*uv_command(), "export", "--frozen", "--format", "requirements-txt", "--all-groups",
-                        "--no-emit-project", "--output-file", str(requirements)])
+                        "--no-emit-workspace", "--output-file", str(requirements)])
         if exported is None or exported.returncode != 0:
             raise SystemExit(f"audit: uv export failed: {exported.stderr if exported else 'timeout'}")
         done = run([*uv_command(), "tool", "run", "--from", PIP_AUDIT, "pip-audit", "-r", str(requirements),
