@@ -41,8 +41,13 @@ def live_server_proc(django_db_setup, django_db_blocker, tmp_path_factory) -> It
 
 
 @pytest.fixture
-def live_url(live_server_proc, transactional_db) -> str:
-    """Base URL of the running server; the test's committed data is visible to it."""
+def live_url(live_server_proc, django_db_reset_sequences) -> str:
+    """Base URL of the running server; the test's committed data is visible to it.
+
+    Sequences are reset with each flush: the flush deletes the content types and creates them
+    again, and the server process – one for the whole run – keeps Django's content-type cache.
+    With reset sequences they come back with the same ids, so an audited save in the server
+    (auditlog's entries point at their content type) never refers to a type that is gone."""
     return live_server_proc.url
 
 
