@@ -4,6 +4,7 @@ tests: it sees what a test commits (tests use ``transactional_db``)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = mail_dir.parent / "server.log"
+        self.cache_dir = mail_dir.parent / "server-cache"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -53,6 +55,8 @@ class LiveServer:
             # tested in tests/security/test_public_writes.py.
             RATE_PUBLIC_WRITE_PER_IP="5000",
             PASSWORD_HASHERS="django.contrib.auth.hashers.MD5PasswordHasher",
+            DJANGO_SETTINGS_MODULE="tests.live_settings",
+            BK_E2E_CACHE_DIR=str(self.cache_dir),
         )
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         return env
@@ -83,6 +87,16 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def clear_cache(self) -> None:
+        """Empty the server's cache: its folder without Redis, else the keys under this
+        installation's prefix in the Redis it shares with the tests (channel layer keys stay)."""
+        if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+            shutil.rmtree(self.cache_dir, ignore_errors=True)
+        else:
+            from django.core.cache import cache
+
+            cache.delete_pattern("*")
 
     def restart(self) -> None:
         self.stop()

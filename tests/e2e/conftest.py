@@ -47,7 +47,10 @@ def live_url(live_server_proc, django_db_reset_sequences) -> str:
     Sequences are reset with each flush: the flush deletes the content types and creates them
     again, and the server process – one for the whole run – keeps Django's content-type cache.
     With reset sequences they come back with the same ids, so an audited save in the server
-    (auditlog's entries point at their content type) never refers to a type that is gone."""
+    (auditlog's entries point at their content type) never refers to a type that is gone.
+    Because ids repeat, the server's cache is emptied, too (a public page cached for location 1
+    by an earlier journey would be shown for the next test's location 1)."""
+    live_server_proc.clear_cache()
     return live_server_proc.url
 
 
