@@ -5,9 +5,9 @@ said "keine Rückrufwünsche" for an office with 21 callbacks)."""
 
 from __future__ import annotations
 
-import urllib.request
 from datetime import timedelta
 
+import httpx
 from django.utils import timezone
 
 from tests.factories import build_org
@@ -15,8 +15,9 @@ from tests.reports import builders as b
 
 
 def _reachability(url: str, slug: str) -> str:
-    with urllib.request.urlopen(f"{url}/standorte/{slug}/erreichbarkeit/", timeout=10) as response:
-        return response.read().decode()
+    response = httpx.get(f"{url}/standorte/{slug}/erreichbarkeit/", timeout=10)
+    response.raise_for_status()
+    return response.text
 
 
 def test_the_server_cache_is_emptied_for_the_next_test(live_url, live_server_proc):
