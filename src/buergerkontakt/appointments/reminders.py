@@ -1,10 +1,12 @@
-"""Reminders before an appointment, and the optional reconfirmation.
+"""Reminders before an appointment, and the optional reconfirmation: which appointments are due.
+The writes (each in its own transaction) are in ``services/reminders.py``.
 
 * :func:`send_due_reminders`: ``group.reminder_hours_before`` hours before a CONFIRMED appointment
   the citizen gets one reminder (e-mail, and SMS when a mobile number is known). Claimed with a
   conditional update of ``reminder_sent_at``, so two runs never send it twice. Appointments booked
   after their reminder time get none (the booking confirmation has just been sent).
-* :func:`reconfirm`: the citizen clicked the reconfirmation link of the reminder.
+* :func:`reconfirm` (a service, re-exported here): the citizen clicked the reconfirmation link of
+  the reminder.
 * :func:`expire_unreconfirmed`: with ``group.reconfirm_required``, appointments whose reminder went
   out but that are not reconfirmed ``reconfirm_hours_before`` hours before they start are cancelled
   (the citizen is told) and their capacity is offered to the waitlist at once, without the anti-bot
@@ -16,14 +18,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from . import events, notifications, services
-from .exceptions import BookingError
+from . import services
 from .models import Appointment, ServiceGroup
+from .services.reminders import reconfirm
+
+__all__ = ["expire_unreconfirmed", "reconfirm", "send_due_reminders"]
 
 log = logging.getLogger(__name__)
 
@@ -49,34 +51,9 @@ def send_due_reminders(now: datetime | None = None) -> int:
         for pk, start, confirmed_at in due:
             if confirmed_at is not None and confirmed_at > start - lead:
                 continue  # booked after the reminder time: no reminder
-            with transaction.atomic():
-                claimed = Appointment.objects.filter(pk=pk, status=Status.CONFIRMED,
-                                                     reminder_sent_at__isnull=True).update(reminder_sent_at=now)
-                if claimed:
-                    notifications.notify(Appointment(pk=pk), "reminder")
-                    sent += claimed
+            if services.send_reminder(pk, now=now):
+                sent += 1
     return sent
-
-
-def reconfirm(appointment: Appointment | int, now: datetime | None = None) -> Appointment:
-    """The citizen confirms they will come (idempotent); only CONFIRMED appointments that have not
-    started. Raises :class:`BookingError` with a German message otherwise."""
-    now = _now(now)
-    pk = appointment.pk if isinstance(appointment, Appointment) else appointment
-    with transaction.atomic():
-        current = Appointment.objects.select_for_update().filter(pk=pk).first()
-        if current is None:
-            raise BookingError(_("Dieser Termin wurde nicht gefunden."))
-        if current.status == Status.CANCELLED:
-            raise BookingError(_("Dieser Termin wurde storniert und kann nicht mehr bestätigt werden."))
-        if current.status != Status.CONFIRMED:
-            raise BookingError(_("Dieser Termin kann nicht mehr bestätigt werden."))
-        if current.start <= now:
-            raise BookingError(_("Dieser Termin hat bereits begonnen."))
-        if current.reconfirmed_at is None:
-            current.reconfirmed_at = now
-            current.save(update_fields=["reconfirmed_at", "updated_at"])
-    return current
 
 
 def expire_unreconfirmed(now: datetime | None = None) -> int:
@@ -92,16 +69,7 @@ def expire_unreconfirmed(now: datetime | None = None) -> int:
         for pk, start, reminder_sent_at in due:
             if reminder_sent_at > start - deadline_lead - MIN_TIME_TO_RECONFIRM:
                 continue  # the reminder came too late to ask for an answer
-            with transaction.atomic():
-                current = Appointment.objects.select_for_update().filter(pk=pk).first()
-                if current is None or current.status != Status.CONFIRMED or current.reconfirmed_at:
-                    continue
-                try:
-                    services.cancel_appointment(current, now=now)
-                except BookingError:
-                    continue
-                notifications.notify(current, "cancelled")
-                events.capacity_freed_at_once.send(Appointment, appointment_id=pk, now=now)
+            if services.cancel_unreconfirmed(pk, now=now):
                 cancelled += 1
     return cancelled
 

@@ -349,12 +349,10 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reconfirm(request: HttpRequest, code: str) -> HttpResponse:
     """The reconfirmation link from the reminder: "Ja, ich komme"."""
-    from . import reminders
-
     try:
         appointment = _from_link(request, code, "reconfirm")
         if request.method == "POST":
-            appointment = reminders.reconfirm(appointment)
+            appointment = services.reconfirm(appointment)
             return redirect(links.url(appointment, absolute=False) + "&rueckbestaetigt=1")
     except BookingError as error:
         return _problem(request, error)
