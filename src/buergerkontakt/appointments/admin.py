@@ -1,7 +1,7 @@
 """Django admin for the appointment master data, with a read-only view of capacity and bookings.
 
 Slots and appointments are never edited here: their counters and states change only through
-``services.py``, which keeps the capacity invariant. Administrators see only their authority's
+``services`` (a package), which keeps the capacity invariant. Administrators see only their authority's
 data (``ScopedAdminMixin``).
 """
 

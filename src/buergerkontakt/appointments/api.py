@@ -352,7 +352,7 @@ def list_services(request: HttpRequest):
         offered_at.setdefault(service_id, set()).add(location_id)
     result = []
     for service in bookable:
-        taken: set[int] = set()  # a location is served by the oldest group (as in services.py)
+        taken: set[int] = set()  # a location is served by the oldest group (as in booking_rules.py)
         group_items = []
         for group_id in groups_of.get(service.pk, []):
             here = sorted((locations[loc] for loc in scheduled.get(group_id, set()) - taken

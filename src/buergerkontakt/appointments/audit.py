@@ -1,7 +1,7 @@
 """Audit log (django-auditlog) of changes to the appointment master data.
 
 Appointments themselves are not registered: their changes would copy citizens' personal data
-into the audit log; status changes go through ``services.py``.
+into the audit log; status changes go through ``services``.
 """
 
 from auditlog.registry import auditlog

@@ -16,7 +16,7 @@ Freshness:
   (stale while revalidate, see :func:`cached`), so no request waits for the recomputation;
 * each service group has a *generation* in the cache; a key contains the generations of the groups
   it depends on, so :func:`invalidate` makes every cached overview of that group stale at once (the
-  next request starts the refresh). ``services.py`` calls it via ``transaction.on_commit`` from
+  next request starts the refresh). The ``services`` package calls it via ``transaction.on_commit`` from
   every write that changes capacity (``hold_slot``, ``cancel_appointment``,
   ``release_due_capacity``, ``materialize_slots``), whoever calls them: the API, the booking
   pages, staff, the waitlist, the periodic tasks. With Redis (``REDIS_URL``)

@@ -55,7 +55,6 @@ def _location_id(location: Location | int) -> int:
         raise BookingError(_("Unbekannter Standort.")) from None
 
 
-
 def _due_q(now: datetime) -> Q:
     """Appointments that still hold capacity but should not any more."""
     return Q(capacity_released=False) & (
@@ -143,7 +142,6 @@ def _require_online_location(location_id: int, quota: str) -> None:
                              "Sie an oder wählen Sie einen anderen Standort."))
 
 
-
 def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
     """The group that serves ``services`` at one location (the oldest one with a schedule there);
     the same answer as ``_groups_by_location(services, location_id)``, in two queries (booking path)."""
@@ -168,7 +166,6 @@ def _group_at(services: Sequence[Service], location_id: int) -> ServiceGroup:
 
 def _units_for(group: ServiceGroup, services: Sequence[Service]) -> int:
     return engine.units_needed((s.duration_minutes for s in services), group.slot_minutes)
-
 
 
 # --- booking window ---------------------------------------------------------------------------------

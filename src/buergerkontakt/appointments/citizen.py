@@ -1,9 +1,9 @@
 """The citizen's booking steps, shared by the pages and the API.
 
 Each step adds the protections that belong to the public side around the core services in
-``services.py``: proof of work (ALTCHA) and a rate limit per IP address before a time is held, a
+``services``: proof of work (ALTCHA) and a rate limit per IP address before a time is held, a
 rate limit per e-mail address / phone number before a booking is completed, and the messages to
-the citizen after it. Staff bookings (internal quota) call ``services.py`` directly.
+the citizen after it. Staff bookings (internal quota) call ``services`` directly.
 """
 
 from __future__ import annotations

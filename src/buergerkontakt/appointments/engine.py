@@ -1,7 +1,7 @@
 """The slot engine's pure rules: time units, booking window, consecutive free units.
 
 No database access here, so the rules can be tested table-driven and are shared by the write
-services and the availability reads in ``services.py``. All datetimes are timezone-aware; local
+services and the availability reads in ``queries.py``. All datetimes are timezone-aware; local
 times are interpreted in the configured zone (Europe/Berlin) day by day, so a unit that starts at
 08:00 stays at 08:00 local time across the DST changes.
 """

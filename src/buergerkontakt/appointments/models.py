@@ -4,8 +4,8 @@ Capacity is *materialised*: :class:`Slot` holds one row per time unit (``slot_mi
 service group per location, with the number of parallel counters split into an online and an
 internal quota and a ``*_used`` counter for each. An :class:`Appointment` occupies one unit of
 capacity in each of k consecutive slots (:class:`AppointmentSlot`). The database guards the
-invariant ``0 <= used <= capacity`` with check constraints; ``services.py`` is the only code that
-changes the counters (see its module docstring and ``docs/adr/0002-capacity-invariant.md``).
+invariant ``0 <= used <= capacity`` with check constraints; the ``services`` package is the only code
+that changes the counters (see its docstring and ``docs/adr/0002-capacity-invariant.md``).
 """
 
 from __future__ import annotations

@@ -70,7 +70,6 @@ def online_location_ids(service: Service | None = None) -> set[int]:
     return set(rows.order_by().values_list("location_id", flat=True).distinct())
 
 
-
 # --- reads for the booking pages ----------------------------------------------------------------------
 def bookable_services():
     """Services a citizen can book online: public, online-bookable, in a group with a schedule at a
@@ -123,7 +122,6 @@ def check_day(services: Sequence[Service], location: Location | int, day: date,
                                  "bis zum %(last)s.") % {"last": rules.last.strftime("%d.%m.%Y")})
         raise BookingError(_("Dieser Tag kann nicht (mehr) online gebucht werden."))
     return group
-
 
 
 # --- reads: free start times --------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from buergerkontakt.core.permissions import (
 )
 from buergerkontakt.directory.models import Service
 
-from . import citizen, engine, notifications, services
+from . import citizen, engine, notifications, queries, services
 from .exceptions import BookingError
 from .models import Appointment, Quota, ServiceGroup, Slot
 
@@ -222,7 +222,7 @@ def _capacities(location: Location, start: datetime, end: datetime, now: datetim
     if not slots:
         return result
     group_ids = {slot.group_id for slot in slots}
-    due = {quota: services._due_units(group_ids, quota, now, location_id=location.pk, low=start, high=end)
+    due = {quota: queries._due_units(group_ids, quota, now, location_id=location.pk, low=start, high=end)
            for quota in Quota.values}
     for slot in slots:
         online_used = slot.online_used - due[Quota.ONLINE][slot.pk]

@@ -1,7 +1,7 @@
 """Background tasks of the appointments app (Django Tasks; run periodically by run_scheduler).
 
 Both are safe to run at any time and in parallel: the services they call are idempotent and take
-their locks in the fixed order documented in ``services.py``.
+their locks in the fixed order documented in ``services/__init__.py``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 No account and no JavaScript needed, except for the proof of work (ALTCHA) when a time is held.
 The steps pass their state in the URL (GET forms) until a time is held; from then on the booking
 code and a signed token identify the booking (``links.py``), so a page can be reloaded, bookmarked
-or opened on another device. All writes go through ``citizen.py`` / ``services.py``.
+or opened on another device. All writes go through ``citizen.py`` / ``services``.
 """
 
 from __future__ import annotations

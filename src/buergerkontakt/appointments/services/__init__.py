@@ -68,7 +68,7 @@ from ..queries import (
     online_location_ids,
     resolve_services,
 )
-from ..queries import _due_units as _due_units  # used by staff_services
+from ..queries import _due_units as _due_units  # private, imported from here before the split
 from ._common import _invalidate_on_commit as _invalidate_on_commit  # used by holdguard
 from .attendance import check_in, complete_appointment, mark_no_show
 from .booking import (

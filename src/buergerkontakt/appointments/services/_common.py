@@ -20,7 +20,6 @@ def _invalidate_on_commit(group_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: availability_cache.invalidate(ids))
 
 
-
 def _locked_appointment(appointment: Appointment | int) -> Appointment:
     pk = appointment.pk if isinstance(appointment, Appointment) else appointment
     found = Appointment.objects.select_for_update().filter(pk=pk).first()

@@ -166,7 +166,6 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
     return appointment
 
 
-
 def _lock_person(group_id: int, keys: Iterable[str]) -> None:
     """Serialise confirmations of one person in one group (the per-person cap).
 
@@ -179,9 +178,6 @@ def _lock_person(group_id: int, keys: Iterable[str]) -> None:
         for key in sorted(set(keys)):
             digest = hashlib.blake2b(f"appointments:{group_id}:{key}".encode(), digest_size=8).digest()
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
-
-
-
 
 
 def confirm_booking(appointment: Appointment | int, *, name: str, email: str = "", phone: str = "",
@@ -297,7 +293,6 @@ def cancel_appointment(appointment: Appointment | int, *, now: datetime | None =
         current.save()
         _invalidate_on_commit([current.group_id])
     return current
-
 
 
 DETAIL_FIELDS = ("name", "email", "phone", "case_number", "interpreter_language", "wheelchair",

@@ -148,7 +148,6 @@ def materialize_horizon(now: datetime | None = None) -> MaterializeResult:
     return result
 
 
-
 # --- writes: releasing capacity ------------------------------------------------------------------------
 def _claim_due(now: datetime, *, slot_ids: Sequence[int] | None = None,
                limit: int | None = None) -> list[tuple[int, str, str]]:
