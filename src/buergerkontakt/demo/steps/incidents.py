@@ -17,12 +17,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Location, User
-from buergerkontakt.demo_people import DEMO_REGISTER_SUBJECT
-
-from . import services
-from .models import IncidentType, Measure, Report
+from buergerkontakt.demo.people import DEMO_REGISTER_SUBJECT
+from buergerkontakt.incidents import services
+from buergerkontakt.incidents.models import IncidentType, Measure, Report
 
 DEMO_PERSON = ("Bernd Braun", date(1979, 5, 14), "BG-12345")
 
@@ -163,7 +161,6 @@ def _appointment(jc: Authority, now) -> None:
                 continue
 
 
-@demo_step
 def incidents_demo() -> None:
     jc = Authority.objects.filter(slug="jobcenter-musterstadt").first()
     if jc is None or Report.objects.filter(authority=jc).exists():

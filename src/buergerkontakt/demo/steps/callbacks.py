@@ -13,13 +13,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
+from buergerkontakt.callbacks import services
+from buergerkontakt.callbacks.models import CallbackPolicy, Outcome, Ticket, Urgency
 from buergerkontakt.core.models import Authority, Team, User
-from buergerkontakt.demo_people import DEMO_CALLER
+from buergerkontakt.demo.people import DEMO_CALLER
 from buergerkontakt.directory.models import ResponsibilityRule, Service
-
-from . import services
-from .models import CallbackPolicy, Outcome, Ticket, Urgency
 
 # (priority, surname from, to, team slug, case worker) – the case worker within the team's letters
 PERSON_RULES = [
@@ -93,7 +91,6 @@ def _tickets(jc: Authority) -> None:
     services.escalate_due(now=now)
 
 
-@demo_step
 def callbacks_demo() -> None:
     jc = Authority.objects.filter(slug="jobcenter-musterstadt").first()
     if jc is None:
