@@ -3,7 +3,7 @@ Bedarfsgemeinschaft number or surname letters, the case worker by letters within
 absent case worker without deputy → team pool), and tickets in every state.
 
 Idempotent: the rules are looked up by their natural key; tickets are only made when the
-authority has none yet. The agent login is ``empfang1`` (core demo), case workers ``sb.mueller``
+authority has none yet. The agent login is ``empfang1`` (offices.py), case workers ``sb.mueller``
 (Team 1, A–D) and ``sb.weber`` (Team 2, L–P), team lead ``leitung.lsb1``.
 """
 

@@ -3,7 +3,7 @@
 * four incident reports (levels 0–2), one of them by ``sb.mueller`` about "Bernd Braun" with a
   criminal complaint;
 * an *active* register entry for Bernd Braun (created by ``zentrale1``, approved by ``zentrale2``)
-  – his callback ticket (core demo) and a booked appointment show the safety hint to the case
+  – his callback ticket (steps/callbacks.py) and a booked appointment show the safety hint to the case
   worker ``sb.mueller``;
 * a *pending* entry (created by ``zentrale2``) waiting for ``zentrale1``'s approval;
 * register access for ``sb.mueller`` (approved by ``leitung.lsb1``) and an open request of ``sb.weber``.
