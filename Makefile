@@ -85,11 +85,15 @@ xvfb:
 	@test -x /usr/bin/Xvfb -a -x /usr/bin/xdotool -a -x /usr/bin/import || { $(MAKE) $(APT_UPDATED) && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xdotool imagemagick; }
 
+# Demo mode installs the demo app (load_demo, demo_totp, the demo logins in the banner); production
+# never sets DEMO_MODE.
+db: export DEMO_MODE = true
 db: install
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) load_demo
 
 run: export SECURE_COOKIES ?= false
+run: export DEMO_MODE = true
 run: db
 	$(MANAGE) run_platform
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from buergerkontakt.demo_people import DEMO_PERSONS  # noqa: E402 – no Django needed
+from buergerkontakt.demo.people import DEMO_PERSONS  # noqa: E402 – no Django needed
 
 # Persons the tests create (citizens, callers, register subjects, witnesses).
 TEST_PERSONS = (

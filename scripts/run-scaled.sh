@@ -54,7 +54,8 @@ with psycopg.connect(host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, 
         print(f"Datenbank {cfg['NAME']} angelegt.")
 PYEOF
 "$PY" manage.py migrate --verbosity 0
-"$PY" manage.py load_demo
+# Demo data in demo mode only for this step: the processes below run as in production, without the demo app.
+DEMO_MODE=true "$PY" manage.py load_demo
 "$PY" manage.py collectstatic --noinput --verbosity 0
 
 read -r -a ports <<<"$WEB_PORTS"
@@ -93,7 +94,7 @@ cat <<MSG
 Bürgerkontakt läuft skaliert: nginx → ${#ports[@]} uvicorn-Worker (${WEB_PORTS}) → PostgreSQL + Redis.
   Bürgerseiten      http://127.0.0.1:$PORT/
   Anmeldung         http://127.0.0.1:$PORT/anmelden/   (Demo-Zugänge wie bei \`make run\`;
-                    TOTP-Code: .venv/bin/python manage.py demo_totp <Benutzername>)
+                    TOTP-Code: DEMO_MODE=true .venv/bin/python manage.py demo_totp <Benutzername>)
   Zustand           http://127.0.0.1:$PORT/healthz
   nginx-Logs        $RUN_DIR/nginx/
 Beenden mit Strg+C.

@@ -146,6 +146,12 @@ INSTALLED_APPS = [
     "buergerkontakt.privacy",  # deletion concept and citizens' rights over every app above
 ]
 
+# Demo mode (`make db`, `make run`, the tests): the demo app with `load_demo`, `demo_totp` and the demo
+# logins in `run_platform`'s banner. Production never sets it and then imports no demo module.
+DEMO_MODE = env_bool("DEMO_MODE", False)
+if DEMO_MODE:
+    INSTALLED_APPS.append("buergerkontakt.demo")
+
 MIDDLEWARE = [
     "buergerkontakt.core.logs.request_log_middleware",
     "django.middleware.security.SecurityMiddleware",

@@ -213,8 +213,8 @@ def test_demo_security_has_mobile_numbers_so_the_sms_fallback_reaches_someone(
 
     from django.utils import timezone
 
-    from buergerkontakt.core.demo import build_jobcenter
     from buergerkontakt.core.models import Role, User
+    from buergerkontakt.demo.offices import build_jobcenter
 
     settings.SMS_BACKEND = "log"
     settings.SMS_FILE_PATH = tmp_path

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from buergerkontakt.core.auth_views import create_recovery_codes
-from buergerkontakt.core.models import Role
 from tests.factories import PASSWORD, make_user
 
 LOGIN = reverse("core:login")
@@ -423,37 +420,6 @@ def test_staff_home_links_administrators_to_the_admin(client, org):
     body = text(client.get(STAFF_HOME))
     assert "Administration – Jobcenter Teststadt" in body
     assert f'href="{reverse("admin:index")}"' in body
-
-
-# --- demo_totp --------------------------------------------------------------------------------
-def test_demo_totp_prints_a_code_that_verifies(org):
-    user = org.users["agent"]
-    device = add_device(user)
-    out = StringIO()
-    call_command("demo_totp", user.username, stdout=out)
-    code = out.getvalue().strip()
-    assert re.fullmatch(r"\d{6}", code)
-    assert device.verify_token(code)
-
-
-def test_demo_totp_without_device_fails_clearly(org):
-    add_device(org.users["agent"], confirmed=False)
-    with pytest.raises(CommandError, match="keine bestätigte Authenticator-App"):
-        call_command("demo_totp", "agent")
-    with pytest.raises(CommandError, match="gibt es nicht"):
-        call_command("demo_totp", "niemand")
-
-
-def test_demo_totp_code_signs_in(client, org):
-    user = org.users["security"]
-    add_device(user)
-    out = StringIO()
-    call_command("demo_totp", user.username, stdout=out)
-    password_step(client, user)
-    response = client.post(CODE, {"code": out.getvalue().strip()})
-    assert response["Location"] == STAFF_HOME
-    assert signed_in_user(response).is_verified()
-    assert Role.SECURITY in {a.role for a in user.role_assignments.all()}
 
 
 def test_pending_sign_in_expires(client, org):

@@ -12,7 +12,7 @@ import pytest
 import structlog
 
 from buergerkontakt.core import logs
-from buergerkontakt.demo_people import DEMO_PERSONS
+from buergerkontakt.demo.people import DEMO_PERSONS
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("check_logs", ROOT / "scripts" / "check_logs.py")

@@ -14,15 +14,15 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from buergerkontakt.alarms import demo as alarm_demo
 from buergerkontakt.alarms.models import Drill
-from buergerkontakt.appointments import demo as appointment_demo
 from buergerkontakt.appointments.models import Appointment
-from buergerkontakt.core.demo import load_demo
 from buergerkontakt.core.models import User
-from buergerkontakt.reports import demo as history
+from buergerkontakt.demo.loader import load_demo
+from buergerkontakt.demo.steps import alarms as alarm_demo
+from buergerkontakt.demo.steps import appointments as appointment_demo
+from buergerkontakt.demo.steps import reports as history
+from buergerkontakt.demo.steps.waitlist import DEMO_EMAIL
 from buergerkontakt.reports import queries
-from buergerkontakt.waitlist.demo import DEMO_EMAIL
 from buergerkontakt.waitlist.models import Entry
 from buergerkontakt.walkin.models import Ticket
 

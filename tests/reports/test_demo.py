@@ -10,9 +10,10 @@ from buergerkontakt.alarms.models import Alarm, Delivery
 from buergerkontakt.appointments.models import Appointment
 from buergerkontakt.callbacks.models import Attempt, FirstContact
 from buergerkontakt.callbacks.models import Ticket as CallbackTicket
-from buergerkontakt.core.demo import load_demo
 from buergerkontakt.core.models import User
-from buergerkontakt.reports import demo, queries
+from buergerkontakt.demo.loader import load_demo
+from buergerkontakt.demo.steps import reports as demo
+from buergerkontakt.reports import queries
 from buergerkontakt.walkin.models import Ticket as WalkInTicket
 
 pytestmark = pytest.mark.django_db

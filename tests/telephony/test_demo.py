@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from buergerkontakt.appointments import demo as appointment_demo
-from buergerkontakt.core.demo import load_demo
-from buergerkontakt.reports import demo as history
+from buergerkontakt.demo.loader import load_demo
+from buergerkontakt.demo.steps import appointments as appointment_demo
+from buergerkontakt.demo.steps import reports as history
 from buergerkontakt.telephony.models import Call
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ class AlarmsConfig(AppConfig):
 
         from buergerkontakt.core import ratelimit
 
-        from . import api, audit, demo, devices, tasks, workplace  # noqa: F401  (audit, demo step, tasks)
+        from . import api, audit, devices, tasks, workplace  # noqa: F401  (audit, tasks)
 
         user_logged_in.connect(workplace.on_sign_in, dispatch_uid="alarms.workplace.on_sign_in")
         # A verified device token exempts the device API from the public write limit (each device

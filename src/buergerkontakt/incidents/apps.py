@@ -8,4 +8,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Vorfälle und Gefährdungshinweise")
 
     def ready(self) -> None:
-        from . import audit, demo, tasks  # noqa: F401  (audit registration, demo step, retention task)
+        from . import audit, tasks  # noqa: F401  (audit registration, retention task)

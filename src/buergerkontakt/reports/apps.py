@@ -6,6 +6,3 @@ class ReportsConfig(AppConfig):
     name = "buergerkontakt.reports"
     label = "reports"
     verbose_name = _("Berichte und Kennzahlen")
-
-    def ready(self) -> None:
-        from . import demo  # noqa: F401  (demo step: a few months of history)

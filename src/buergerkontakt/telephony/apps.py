@@ -6,6 +6,3 @@ class TelephonyConfig(AppConfig):
     name = "buergerkontakt.telephony"
     label = "telephony"
     verbose_name = _("Telefonie (CTI)")
-
-    def ready(self) -> None:
-        from . import demo  # noqa: F401  (demo step)

@@ -10,7 +10,7 @@ class QueueConfig(AppConfig):
     def ready(self) -> None:
         from buergerkontakt.core import retirement
 
-        from . import audit, demo, tasks  # noqa: F401  (auditlog registration, demo step, periodic tasks)
+        from . import audit, tasks  # noqa: F401  (auditlog registration, periodic tasks)
         from .queries import open_tickets_at
 
         retirement.register(check=open_tickets_at)

@@ -1,4 +1,5 @@
-"""Start the platform for a local demo: task worker, scheduler and uvicorn, with URLs and demo logins."""
+"""Start the platform: task worker, scheduler and uvicorn, with its URLs – and, in demo mode, the
+demo displays and logins, which the demo app (installed only then) adds to the banner."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import subprocess
 import sys
 
 import uvicorn
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from buergerkontakt.core.demo import DEMO_PASSWORD, demo_logins
-from buergerkontakt.walkin.demo import demo_screen_urls
+DEMO_APP = "buergerkontakt.demo"
 
 
 class Command(BaseCommand):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
 
     def banner(self, base: str) -> None:
         w = self.stdout.write
+        # The demo app's lines, asked of its AppConfig: core never imports the demo package.
+        demo = apps.get_app_config("demo") if apps.is_installed(DEMO_APP) else None
         w("")
         w(self.style.SUCCESS("Bürgerkontakt läuft."))
         w(f"  Bürgerseiten           {base}/")
@@ -36,19 +39,15 @@ class Command(BaseCommand):
         w(f"  Empfang (Wartenummern) {base}/mitarbeiter/aufruf/empfang/")
         w(f"  Rückrufe (Telefonzentrale) {base}/mitarbeiter/rueckrufe/")
         w(f"  Rückruf anfordern      {base}/rueckruf/")
-        for label, url in demo_screen_urls(base):
-            w(f"  {label}: {url}")
+        for line in demo.banner_screen_lines(base) if demo else ():
+            w(line)
         w(f"  Anmeldung Mitarbeitende {base}/anmelden/")
         w(f"  Administration         {base}/admin/")
         w(f"  API (OpenAPI)          {base}/api/docs  ·  {base}/api/openapi.json")
-        w("")
-        w(f"Demo-Zugänge – Passwort für alle: {DEMO_PASSWORD}")
-        if settings.REQUIRE_2FA:
-            w("Zweiter Faktor: TOTP-Schlüssel unten in eine Authenticator-App eintragen, oder den aktuellen")
-            w("Code abrufen mit:  .venv/bin/python manage.py demo_totp <Benutzername>")
-        w(f"  {'Benutzername':<15} {'Rolle':<40} {'Bereich':<42} TOTP-Schlüssel (nur Demo)")
-        for login in demo_logins():
-            w(f"  {login.username:<15} {login.role[:40]:<40} {login.scope[:42]:<42} {login.totp_secret}")
+        if demo:
+            w("")
+            for line in demo.banner_login_lines():
+                w(line)
         if getattr(settings, "AUTH_LDAP_SERVER_URI", ""):
             w("")
             w(f"Verzeichnis (LDAP): {settings.AUTH_LDAP_SERVER_URI} – Mitarbeitende melden sich unter")

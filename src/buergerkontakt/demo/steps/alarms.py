@@ -9,13 +9,11 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from buergerkontakt.alarms import services
+from buergerkontakt.alarms.models import Delivery, Drill, Workstation, hash_token
+from buergerkontakt.alarms.workplace import Workplace, set_current_workplace
 from buergerkontakt.core.calendar import local_zone
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import User
-
-from . import services
-from .models import Delivery, Drill, Workstation, hash_token
-from .workplace import Workplace, set_current_workplace
 
 DEMO_NOTE = "Demo: angekündigter Probealarm"
 PLANNED_NOTE = "Demo: geplanter Probealarm"
@@ -71,7 +69,6 @@ def _planned_drill(security: User) -> None:
                         at=datetime.combine(day, time(9, 30), local_zone()))
 
 
-@demo_step
 def alarm_demo() -> None:
     security = User.objects.filter(username="sicherheit").first()
     if security is None:

@@ -1,23 +1,29 @@
-"""Demo data: 'Jobcenter Musterstadt' and 'Bürgerbüro Musterstadt', modelled on real offices.
+"""The demo organisation: 'Jobcenter Musterstadt' and 'Bürgerbüro Musterstadt', modelled on real
+offices – authorities, locations, rooms, teams, staff with their roles and services.
 
 Idempotent: every object is looked up by its natural key first, so running it twice changes nothing.
-Other apps add their demo data by registering a function with :func:`demo_step`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from base64 import b32encode
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time, timedelta
 from functools import lru_cache
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from buergerkontakt.core.models import (
+    Authority,
+    Floor,
+    Location,
+    Role,
+    RoleAssignment,
+    Room,
+    Team,
+    User,
+    VisitMode,
+)
 from buergerkontakt.directory.models import (
     CalendarException,
     HoursKind,
@@ -29,36 +35,9 @@ from buergerkontakt.directory.models import (
     Service,
 )
 
-from .models import Authority, Floor, Location, Role, RoleAssignment, Room, Team, User, VisitMode
+from .logins import DEMO_PASSWORD, demo_totp_key
 
-DEMO_PASSWORD = "Demo-Passwort-2026"  # noqa: S105 - printed demo login, demo data only
 MON_THU, MON_FRI, FRI = range(0, 4), range(0, 5), range(4, 5)
-
-_steps: list[Callable[[], None]] = []
-
-
-def demo_step(func: Callable[[], None]) -> Callable[[], None]:
-    """Register an app's demo-data function; it runs after the organisation exists."""
-    _steps.append(func)
-    return func
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    username: str
-    name: str
-    role: str
-    scope: str
-    totp_secret: str
-
-
-def demo_totp_key(username: str) -> str:
-    """A fixed per-user TOTP key (hex) so printed demo secrets stay valid across runs."""
-    return hashlib.sha256(f"buergerkontakt-demo:{username}".encode()).hexdigest()[:40]
-
-
-def totp_secret_base32(hex_key: str) -> str:
-    return b32encode(bytes.fromhex(hex_key)).decode()
 
 
 def _hours(owner, kind: str, days, start: time, end: time) -> None:
@@ -743,55 +722,3 @@ def build_buergerbuero() -> dict[str, object]:
         **common,
     )
     return {"authority": bb, "town_hall": town_hall}
-
-
-DEMO_ROLE_LOGINS = [
-    "admin",
-    "dsb",
-    "zentrale1",
-    "zentrale2",
-    "sicherheit",
-    "empfang1",
-    "leitung.lsb1",
-    "sb.mueller",
-    "sb.weber",
-    "pap.wagner",
-    "bb.leitung",
-    "bb.empfang",
-    "bb.schalter1",
-    "beratung",
-]
-
-
-@transaction.atomic
-def load_demo() -> None:
-    build_jobcenter()
-    build_buergerbuero()
-    for step in _steps:
-        step()
-
-
-def demo_logins() -> list[DemoLogin]:
-    users = {
-        u.username: u
-        for u in User.objects.filter(username__in=DEMO_ROLE_LOGINS).prefetch_related(
-            "role_assignments__team", "role_assignments__location", "role_assignments__authority"
-        )
-    }
-    result = []
-    for username in DEMO_ROLE_LOGINS:
-        user = users.get(username)
-        if user is None:
-            continue
-        assignment = user.role_assignments.first()
-        scope = assignment.team or assignment.location or assignment.authority or "extern"
-        result.append(
-            DemoLogin(
-                username,
-                user.get_full_name(),
-                assignment.get_role_display(),
-                str(scope),
-                totp_secret_base32(demo_totp_key(username)),
-            )
-        )
-    return result

@@ -11,12 +11,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Team, User
-
-from . import services
-from .adapters import ANSWER, GENERIC_CAUSES, HANGUP, NEW, Event
-from .models import Call, Extension, Line
+from buergerkontakt.telephony import services
+from buergerkontakt.telephony.adapters import ANSWER, GENERIC_CAUSES, HANGUP, NEW, Event
+from buergerkontakt.telephony.models import Call, Extension, Line
 
 LINES = (("+49698065100", "jc-leistung-1"), ("+49698065200", "jc-leistung-2"))
 # (minutes ago, caller, line, wait seconds or None, cause if unanswered, solved directly)
@@ -33,7 +31,6 @@ CALLS = [
 ]
 
 
-@demo_step
 def telephony_demo() -> None:
     jc = Authority.objects.filter(slug="jobcenter-musterstadt").first()
     if jc is None or Call.objects.filter(authority=jc).exists():

@@ -3,7 +3,7 @@ Bedarfsgemeinschaft number or surname letters, the case worker by letters within
 absent case worker without deputy → team pool), and tickets in every state.
 
 Idempotent: the rules are looked up by their natural key; tickets are only made when the
-authority has none yet. The agent login is ``empfang1`` (core demo), case workers ``sb.mueller``
+authority has none yet. The agent login is ``empfang1`` (offices.py), case workers ``sb.mueller``
 (Team 1, A–D) and ``sb.weber`` (Team 2, L–P), team lead ``leitung.lsb1``.
 """
 
@@ -13,13 +13,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
+from buergerkontakt.callbacks import services
+from buergerkontakt.callbacks.models import CallbackPolicy, Outcome, Ticket, Urgency
 from buergerkontakt.core.models import Authority, Team, User
-from buergerkontakt.demo_people import DEMO_CALLER
+from buergerkontakt.demo.people import DEMO_CALLER
 from buergerkontakt.directory.models import ResponsibilityRule, Service
-
-from . import services
-from .models import CallbackPolicy, Outcome, Ticket, Urgency
 
 # (priority, surname from, to, team slug, case worker) – the case worker within the team's letters
 PERSON_RULES = [
@@ -93,7 +91,6 @@ def _tickets(jc: Authority) -> None:
     services.escalate_due(now=now)
 
 
-@demo_step
 def callbacks_demo() -> None:
     jc = Authority.objects.filter(slug="jobcenter-musterstadt").first()
     if jc is None:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from buergerkontakt.core.demo import load_demo
+from buergerkontakt.demo.loader import load_demo
 
 
 class Command(BaseCommand):

@@ -20,10 +20,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from buergerkontakt.core.calendar import public_holidays
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Location, Role, Team, User
-
-from .kpis import local_tz
+from buergerkontakt.reports.kpis import local_tz
 
 HISTORY_DAYS = 84
 MARKER = "demo-history"
@@ -436,7 +434,6 @@ def _alarms(today: date) -> None:
             )
 
 
-@demo_step
 def reports_demo() -> None:
     today = timezone.localdate()
     _appointments(today)

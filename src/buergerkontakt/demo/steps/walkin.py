@@ -13,12 +13,10 @@ from django.utils import timezone
 
 from buergerkontakt.appointments.models import Appointment
 from buergerkontakt.core.calendar import local_zone
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Location, User
 from buergerkontakt.directory.models import Service
-
-from . import services
-from .models import Queue, Screen, Ticket
+from buergerkontakt.walkin import services
+from buergerkontakt.walkin.models import Queue, Screen, Ticket
 
 QUEUES = {
     "buergerbuero-rathaus": [
@@ -125,7 +123,6 @@ def _todays_tickets(location: Location, queues: dict[str, Queue]) -> None:
         services.check_in(soon.code, location, now=now)
 
 
-@demo_step
 def queue_demo() -> None:
     with transaction.atomic():
         # A demo database from an earlier day: its open tickets end as a real day's end ends them,

@@ -6,16 +6,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
-from buergerkontakt.demo_people import DEMO_WAITING
+from buergerkontakt.demo.people import DEMO_WAITING
 from buergerkontakt.directory.models import Service
-
-from .models import Entry
+from buergerkontakt.waitlist.models import Entry
 
 DEMO_EMAIL = "warteliste.demo@example.org"
 
 
-@demo_step
 def waitlist_demo() -> None:
     today = timezone.localdate()
     # Once; again only when the demo entry's period has passed (a demo database loaded weeks later).

@@ -3,7 +3,7 @@
 * four incident reports (levels 0–2), one of them by ``sb.mueller`` about "Bernd Braun" with a
   criminal complaint;
 * an *active* register entry for Bernd Braun (created by ``zentrale1``, approved by ``zentrale2``)
-  – his callback ticket (core demo) and a booked appointment show the safety hint to the case
+  – his callback ticket (steps/callbacks.py) and a booked appointment show the safety hint to the case
   worker ``sb.mueller``;
 * a *pending* entry (created by ``zentrale2``) waiting for ``zentrale1``'s approval;
 * register access for ``sb.mueller`` (approved by ``leitung.lsb1``) and an open request of ``sb.weber``.
@@ -17,12 +17,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
 from buergerkontakt.core.models import Authority, Location, User
-from buergerkontakt.demo_people import DEMO_REGISTER_SUBJECT
-
-from . import services
-from .models import IncidentType, Measure, Report
+from buergerkontakt.demo.people import DEMO_REGISTER_SUBJECT
+from buergerkontakt.incidents import services
+from buergerkontakt.incidents.models import IncidentType, Measure, Report
 
 DEMO_PERSON = ("Bernd Braun", date(1979, 5, 14), "BG-12345")
 
@@ -163,7 +161,6 @@ def _appointment(jc: Authority, now) -> None:
                 continue
 
 
-@demo_step
 def incidents_demo() -> None:
     jc = Authority.objects.filter(slug="jobcenter-musterstadt").first()
     if jc is None or Report.objects.filter(authority=jc).exists():

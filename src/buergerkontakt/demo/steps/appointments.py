@@ -7,14 +7,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from buergerkontakt.core.demo import demo_step
+from buergerkontakt.appointments import engine, services
+from buergerkontakt.appointments.exceptions import BookingError
+from buergerkontakt.appointments.models import Appointment, Quota, Schedule, ServiceGroup
 from buergerkontakt.core.models import Authority, Location, Role, RoleAssignment
-from buergerkontakt.demo_people import DEMO_CITIZENS
+from buergerkontakt.demo.people import DEMO_CITIZENS
 from buergerkontakt.directory.models import Service
-
-from . import engine, services
-from .exceptions import BookingError
-from .models import Appointment, Quota, Schedule, ServiceGroup
 
 MON_FRI = range(0, 5)
 BOOKING_DAYS = 14  # demo bookings cover today and the following days
@@ -37,7 +35,6 @@ def _weekly(group: ServiceGroup, location: Location, days, start: time, end: tim
                                                     **fields})
 
 
-@demo_step
 def appointments_demo() -> None:
     jobcenter = Authority.objects.get(slug="jobcenter-musterstadt")
     office = Authority.objects.get(slug="buergerbuero-musterstadt")
