@@ -76,10 +76,10 @@ def test_collected_items_of_a_rolled_back_savepoint_are_left_out():
                 after_commit_collected(runs.append, {4})
                 raise Boom
     assert runs == [{1, 3}]
-    with transaction.atomic():  # only calls inside a rolled-back savepoint: no run at all
-        with pytest.raises(Boom), transaction.atomic():
-            after_commit_collected(runs.append, {5})
-            raise Boom
+    # only calls inside a rolled-back savepoint: no run at all
+    with transaction.atomic(), pytest.raises(Boom), transaction.atomic():
+        after_commit_collected(runs.append, {5})
+        raise Boom
     assert runs == [{1, 3}]
     with pytest.raises(Boom), transaction.atomic():
         after_commit_collected(runs.append, {6})

@@ -8,7 +8,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Terminvergabe")
 
     def ready(self) -> None:
-        from . import audit, configuration, demo  # noqa: F401  (auditlog registration, demo data step)
+        from . import audit, configuration, demo, notifications  # noqa: F401  (auditlog, demo step, message topic)
 
         configuration.connect()
 

@@ -8,4 +8,4 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("Rückrufe (Telefonzentrale)")
 
     def ready(self) -> None:
-        from . import audit, demo, tasks  # noqa: F401  (audit registration, demo step, periodic task)
+        from . import audit, demo, notifications, tasks  # noqa: F401  (audit, demo step, message topic, periodic task)

@@ -33,7 +33,7 @@ def _guarded(func: Callable, name: str) -> Callable[[], None]:
     def run() -> None:
         try:
             func()
-        except Exception as exc:  # noqa: BLE001 – robust: logged, the other callbacks still run
+        except Exception as exc:  # robust: logged, the other callbacks still run
             log.error("Nach dem Commit fehlgeschlagen: %s (%s)", name, type(exc).__name__)
 
     return run

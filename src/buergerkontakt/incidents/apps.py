@@ -8,4 +8,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Vorfälle und Gefährdungshinweise")
 
     def ready(self) -> None:
-        from . import audit, demo, tasks  # noqa: F401  (audit registration, demo step, retention task)
+        from . import audit, demo, notifications, tasks  # noqa: F401  (audit, demo step, message topic, retention task)

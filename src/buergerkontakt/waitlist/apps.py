@@ -8,4 +8,4 @@ class WaitlistConfig(AppConfig):
     verbose_name = _("Warteliste (Bedarfsmeldung)")
 
     def ready(self) -> None:
-        from . import demo, signals, tasks  # noqa: F401  (demo step, signal receivers, periodic tasks)
+        from . import demo, notifications, signals, tasks  # noqa: F401  (demo step, message topic, receivers, tasks)
