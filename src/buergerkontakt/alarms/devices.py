@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buergerkontakt.core.commit import after_commit
 from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.models import Authority, User
 
@@ -338,8 +339,6 @@ def offline_agent_warnings(*, now: datetime | None = None) -> list[int]:
             ids = [pk for pk, _ws in rows]
             Device.objects.filter(pk__in=ids).update(offline_warned_at=now)
             stations = sorted({ws for _pk, ws in rows})
-            transaction.on_commit(
-                lambda loc=location.pk, stations=stations: notifications.offline_warning(loc, stations,
-                                                                                         agents=True))
+            after_commit(notifications.offline_warning, location.pk, stations, agents=True)
             warned += ids
     return warned

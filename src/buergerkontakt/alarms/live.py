@@ -12,8 +12,9 @@ import logging
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import override
+
+from buergerkontakt.core.commit import after_commit, after_commit_collected
 
 from . import relay
 
@@ -86,7 +87,7 @@ def fan_out(alarm_id: int, chosen, *, console: bool = True) -> None:
             batches.append(_console(alarm_id, payload["location_id"]))
         _push(batches)
 
-    transaction.on_commit(push)
+    after_commit(push)
 
 
 def _status_batches(alarm_ids) -> list[dict]:
@@ -107,9 +108,11 @@ def _status_batches(alarm_ids) -> list[dict]:
 
 def status_changed(alarm_ids) -> None:
     """Receipts, sightings or answers changed: tell the triggers (after commit)."""
-    alarm_ids = list(alarm_ids)
-    if alarm_ids:
-        transaction.on_commit(lambda: _push(_status_batches(alarm_ids)))
+    after_commit_collected(_push_status, alarm_ids)  # several changes in one transaction: one push
+
+
+def _push_status(alarm_ids: set[int]) -> None:
+    _push(_status_batches(sorted(alarm_ids)))
 
 
 def responses_changed(alarm) -> None:
@@ -122,7 +125,7 @@ def responses_changed(alarm) -> None:
         event = {"event": "responses", "alarm": alarm_id, "responders": responders(alarm_id)}
         _push([relay.batch(_text(event), users=[trigger]), *_status_batches([alarm_id])])
 
-    transaction.on_commit(push)
+    after_commit(push)
 
 
 def ended(alarm) -> None:
@@ -138,10 +141,10 @@ def ended(alarm) -> None:
         event = {"event": "ended", "alarm": alarm_id, "status": status}
         _push([relay.batch(_text(event), users=sorted(users)), _console(alarm_id, location_id)])
 
-    transaction.on_commit(push)
+    after_commit(push)
 
 
 def nobody_reached(alarm) -> None:
     alarm_id, trigger = alarm.pk, alarm.raised_by_id
     event = {"event": "nobody", "alarm": alarm_id}
-    transaction.on_commit(lambda: _push([relay.batch(_text(event), users=[trigger])]))
+    after_commit(lambda: _push([relay.batch(_text(event), users=[trigger])]))

@@ -17,6 +17,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buergerkontakt.core.commit import after_commit
 from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Role, Room, User
@@ -186,8 +187,7 @@ def raise_alarm(
         if rest:
             live.fan_out(alarm.pk, rest, console=False)
         if settings.ALARM_ESCALATION_TIMER:  # this process escalates it; the periodic task is the backstop
-            alarm_id = alarm.pk
-            transaction.on_commit(lambda: escalation.schedule(alarm_id))
+            after_commit(escalation.schedule, alarm.pk)
     return alarm
 
 
@@ -441,7 +441,9 @@ def _fallback(alarm: Alarm, now: datetime) -> None:
     text = (_("PROBEALARM – ") if alarm.is_drill else "") + _(
         "ALARM Stufe %(level)s: %(place)s. Niemand hat am PC geantwortet, dass er kommt."
     ) % {"level": alarm.level, "place": alarm.where}
-    transaction.on_commit(lambda: [send_sms(phone, text) for phone in phones])
+    # Immediate, no queue (time-critical); one failing number does not keep the others from their SMS.
+    for phone in phones:
+        after_commit(send_sms, phone, text, robust=True)
     alarm.fallback_sent_at = now
     if phones:
         detail = _("%(count)s Rufnummern") % {"count": len(phones)}
@@ -499,7 +501,7 @@ def offline_warnings(*, now: datetime | None = None) -> list[int]:
             if not ids:
                 continue
             Workstation.objects.filter(pk__in=ids).update(offline_warned_at=now)
-            transaction.on_commit(lambda loc=location.pk, ids=ids: notifications.offline_warning(loc, ids))
+            after_commit(notifications.offline_warning, location.pk, ids)
             warned += ids
     return warned
 

@@ -8,7 +8,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Terminvergabe")
 
     def ready(self) -> None:
-        from . import audit, configuration  # noqa: F401  (auditlog registration)
+        from . import audit, configuration, notifications  # noqa: F401  (auditlog, message topic)
 
         configuration.connect()
 

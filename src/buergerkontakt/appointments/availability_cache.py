@@ -16,8 +16,8 @@ Freshness:
   (stale while revalidate, see :func:`cached`), so no request waits for the recomputation;
 * each service group has a *generation* in the cache; a key contains the generations of the groups
   it depends on, so :func:`invalidate` makes every cached overview of that group stale at once (the
-  next request starts the refresh). The ``services`` package calls it via ``transaction.on_commit`` from
-  every write that changes capacity (``hold_slot``, ``cancel_appointment``,
+  next request starts the refresh). The ``services`` package calls it after the commit
+  (``invalidate_after_commit``) from every write that changes capacity (``hold_slot``, ``cancel_appointment``,
   ``release_due_capacity``, ``materialize_slots``), whoever calls them: the API, the booking
   pages, staff, the waitlist, the periodic tasks. With Redis (``REDIS_URL``)
   the generations are shared by all worker processes; with the local-memory cache each process
@@ -50,6 +50,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
+from buergerkontakt.core.commit import after_commit_collected
 from buergerkontakt.directory.models import Service
 
 from . import engine
@@ -219,6 +220,14 @@ def cached(parts: tuple, group_ids: Iterable[int], compute: Callable[[], bytes])
     if local:
         _local_put(key, entry)
     return document
+
+
+def invalidate_after_commit(group_ids: Iterable[int]) -> None:
+    """Make the cached overviews of these groups stale once the current transaction commits
+    (nothing happens if it rolls back); the calls of one transaction invalidate once, together."""
+    ids = set(group_ids)
+    if ids:
+        after_commit_collected(invalidate, ids)
 
 
 def invalidate(group_ids: Iterable[int]) -> None:

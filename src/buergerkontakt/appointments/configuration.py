@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buergerkontakt.core.commit import after_commit_collected
 from buergerkontakt.core.models import Location
 
 from . import availability_cache, engine, services
@@ -34,7 +34,6 @@ from .models import Quota, Schedule, ServiceGroup, Slot
 logger = logging.getLogger(__name__)
 
 PREVIEW_DAYS = 14
-_PENDING_ATTR = "_bk_materialize_pending"
 
 
 # --- materialise on commit ------------------------------------------------------------------------
@@ -48,12 +47,7 @@ def _pairs(*, group_id: int | None = None, location_ids: set[int] | None = None)
     return set(rows.values_list("group_id", "location_id").distinct())
 
 
-def _flush() -> None:
-    connection = transaction.get_connection()
-    pending: set[tuple[int, int]] = getattr(connection, _PENDING_ATTR, set())
-    setattr(connection, _PENDING_ATTR, set())
-    if not pending:
-        return
+def _materialize(pending: set[tuple[int, int]]) -> None:
     today = engine.local_day(timezone.now())
     groups = ServiceGroup.objects.in_bulk({group_id for group_id, _ in pending})
     locations = Location.objects.in_bulk({location_id for _, location_id in pending})
@@ -71,23 +65,11 @@ def _flush() -> None:
 
 def materialize_on_commit(pairs: set[tuple[int, int]]) -> None:
     """Materialise these (group, location) pairs once the current transaction commits (at once
-    outside a transaction). Several calls in one transaction are collected into one run."""
-    if not pairs:
-        return
-    connection = transaction.get_connection()
-    pending: set[tuple[int, int]] = getattr(connection, _PENDING_ATTR, set())
-    # Registered in this transaction: pairs wait and the flush is still queued (a rollback empties
-    # the queue, a run empties the pairs).
-    registered = bool(pending) and connection.in_atomic_block and any(
-        func is _flush for _ids, func, _robust in connection.run_on_commit)
-    if not registered:
-        pending = set()
-    pending |= pairs
-    setattr(connection, _PENDING_ATTR, pending)
-    if not registered:
-        # robust: a failing run is logged and never turns the saved change into an error page; the
-        # hourly task materialises again.
-        transaction.on_commit(_flush, robust=True)
+    outside a transaction). Several calls in one transaction are collected into one run.
+
+    Robust: a failing run is logged and never turns the saved change into an error page; the
+    hourly task materialises again."""
+    after_commit_collected(_materialize, pairs, robust=True)
 
 
 # --- signal receivers --------------------------------------------------------------------------
@@ -131,7 +113,7 @@ def _offer_changed(sender, instance, action: str, reverse: bool, pk_set=None, **
         ServiceGroup.objects.filter(services__in=Service.objects.filter(pk__in=service_ids))
     ids = sorted(set(groups.values_list("pk", flat=True)))
     if ids:
-        transaction.on_commit(lambda: availability_cache.invalidate(ids))
+        availability_cache.invalidate_after_commit(ids)
 
 
 def connect() -> None:

@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import availability_cache
 from .exceptions import BookingError
 from .models import Appointment
 
@@ -127,7 +128,5 @@ def extend(appointment: Appointment, *, now: datetime | None = None) -> Appointm
                                          hold_expires_at__gt=now).update(hold_expires_at=until)
     if changed:
         appointment.hold_expires_at = until
-        from .services import _invalidate_on_commit
-
-        _invalidate_on_commit([appointment.group_id])
+        availability_cache.invalidate_after_commit([appointment.group_id])
     return appointment

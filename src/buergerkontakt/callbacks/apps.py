@@ -8,4 +8,4 @@ class CallbacksConfig(AppConfig):
     verbose_name = _("Rückrufe (Telefonzentrale)")
 
     def ready(self) -> None:
-        from . import audit, tasks  # noqa: F401  (audit registration, periodic task)
+        from . import audit, notifications, tasks  # noqa: F401  (audit, message topic, periodic task)

@@ -9,7 +9,8 @@ wrong). The notice is also kept as letter text on the ticket for staff to print 
 To the team leads of the ticket's team: the escalation warning and the breach, without the caller's
 personal data (number, team, deadline and a link to the ticket).
 
-:func:`notify` enqueues :func:`send_callback_message` after commit with ids only.
+:func:`notify` hands ids only to the notification pipeline (``notifications/pipeline.py``), which
+sends in the background after commit, at most once per message.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,13 +28,14 @@ from buergerkontakt.core.models import Role, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.directory.hours import reachability
 from buergerkontakt.directory.models import HoursKind
-from buergerkontakt.notifications import sms
+from buergerkontakt.notifications import pipeline
 
 from . import links, phones
 from .models import Attempt, Ticket
 
 log = logging.getLogger(__name__)
 
+TOPIC = "callback"
 CITIZEN_KINDS = ("created", "attempt", "notice")
 STAFF_KINDS = ("warning", "breach")
 
@@ -89,37 +89,43 @@ def team_leads(ticket: Ticket) -> list[User]:
     return [user for user in candidates if has_role(user, Role.TEAMLEAD, obj=ticket)]
 
 
-def send_now(ticket: Ticket, kind: str, attempt: Attempt | None = None, wrong_number: bool = False) -> None:
-    if kind in STAFF_KINDS:
-        recipients = [user.email for user in team_leads(ticket) if user.email]
-        if recipients:
-            subject, body = render(ticket, kind)
-            EmailMessage(subject=f"{subject}: {ticket.number}", body=body, to=recipients).send()
-        else:
-            log.warning("Rückruf %s: keine Teamleitung mit E-Mail-Adresse für Eskalation", ticket.pk)
-        return
-    if ticket.email:
-        subject, body = render(ticket, kind, attempt=attempt)
-        EmailMessage(subject=subject, body=body, to=[ticket.email]).send()
-    if phones.is_mobile(ticket.phone) and not wrong_number:
-        _subject, text = render(ticket, kind, channel="sms", attempt=attempt)
-        sms.send_sms(ticket.phone, text)
-
-
-@task
-def send_callback_message(ticket_id: int, kind: str, attempt_id: int | None = None,
-                          wrong_number: bool = False) -> None:
+def build(ticket_id: int, kind: str, params: dict) -> list[pipeline.Message] | None:
+    """The message of ``kind`` (notification pipeline builder); None when the ticket is gone."""
     ticket = Ticket.objects.select_related("team", "team__location").filter(pk=ticket_id).first()
     if ticket is None:
-        log.warning("Rückruf-Nachricht %s: Ticket %s existiert nicht mehr", kind, ticket_id)
-        return
+        return None
+    if kind in STAFF_KINDS:
+        recipients = [user.email for user in team_leads(ticket) if user.email]
+        if not recipients:
+            log.warning("Rückruf %s: keine Teamleitung mit E-Mail-Adresse für Eskalation", ticket.pk)
+            return []
+        subject, body = render(ticket, kind)
+        return [pipeline.Message(to=recipients, subject=f"{subject}: {ticket.number}", body=body)]
+    attempt_id = params.get("attempt_id")
     attempt = Attempt.objects.filter(pk=attempt_id).first() if attempt_id else None
-    send_now(ticket, kind, attempt, wrong_number)
+    message = {}
+    if ticket.email:
+        subject, body = render(ticket, kind, attempt=attempt)
+        message.update(to=[ticket.email], subject=subject, body=body)
+    if phones.is_mobile(ticket.phone) and not params.get("wrong_number"):
+        _subject, text = render(ticket, kind, channel="sms", attempt=attempt)
+        message.update(sms_to=ticket.phone, sms_text=text)
+    return [pipeline.Message(**message)]
+
+
+pipeline.register(TOPIC, CITIZEN_KINDS + STAFF_KINDS, build)
+
+
+# Kept for one release (2026-12-04): tasks queued before the upgrade to the notification pipeline
+# still run (now with the pipeline's once-only sending).
+@task(takes_context=True)
+def send_callback_message(context, ticket_id: int, kind: str, attempt_id: int | None = None,
+                          wrong_number: bool = False) -> None:
+    pipeline.send(TOPIC, kind, ticket_id, {"attempt_id": attempt_id, "wrong_number": wrong_number},
+                  run_id=str(context.task_result.id))
 
 
 def notify(ticket: Ticket, kind: str, *, attempt: Attempt | None = None, wrong_number: bool = False) -> None:
     """Send ``kind`` about ``ticket`` in the background after the current transaction commits."""
-    if kind not in CITIZEN_KINDS + STAFF_KINDS:
-        raise ValueError(kind)
-    ticket_id, attempt_id = ticket.pk, attempt.pk if attempt else None
-    transaction.on_commit(lambda: send_callback_message.enqueue(ticket_id, kind, attempt_id, wrong_number))
+    pipeline.notify(TOPIC, kind, ticket.pk, attempt_id=attempt.pk if attempt else None,
+                    wrong_number=wrong_number)

@@ -1,7 +1,7 @@
 """Callback tickets: the public write API of the app.
 
 Every function runs in one transaction, locks the ticket row (``select_for_update``; the only
-lock taken, so there is no lock-order question) and sends messages with ``transaction.on_commit``
+lock taken, so there is no lock-order question) and sends messages after commit
 through ``notifications.notify`` (task arguments are ids only). Every function takes an optional
 ``now`` (aware datetime) for tests and simulations.
 

@@ -8,4 +8,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Vorfälle und Gefährdungshinweise")
 
     def ready(self) -> None:
-        from . import audit, tasks  # noqa: F401  (audit registration, retention task)
+        from . import audit, notifications, tasks  # noqa: F401  (audit, message topic, retention task)

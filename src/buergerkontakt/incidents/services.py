@@ -1,7 +1,7 @@
 """The incident register's public write API.
 
 Every function runs in one transaction, writes its log line (:class:`LogEntry`, no plaintext
-personal data) in the same transaction and sends messages with ``transaction.on_commit`` through
+personal data) in the same transaction and sends messages after commit through
 ``notifications.notify`` (ids only). Permission checks that belong to the rule itself (four eyes,
 who may approve access) are made here; pages check roles before calling.
 

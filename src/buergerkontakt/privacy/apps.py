@@ -7,3 +7,6 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     verbose_name = _("Datenschutz")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401  (registers its message topic with the notification pipeline)

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -38,8 +37,9 @@ from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.models import Authority, Role, User
 from buergerkontakt.core.permissions import has_role
 from buergerkontakt.incidents.models import Report
+from buergerkontakt.notifications import pipeline
 from buergerkontakt.notifications import services as messages
-from buergerkontakt.notifications.sms import mask, send_sms
+from buergerkontakt.notifications.sms import mask
 from buergerkontakt.telephony import services as telephony
 from buergerkontakt.waitlist import services as waitlist
 from buergerkontakt.walkin import services as walkin
@@ -132,24 +132,29 @@ def submit_request(authority: Authority, kind: str, *, email: str = "", phone: s
     request = RightsRequest.objects.create(
         authority=authority, kind=kind, email=email, phone=phone, language=language[:2] or "de",
         contact_masked=_mask_email(email) if email else mask(phone), created_at=now)
-    transaction.on_commit(lambda: _send_link(request.pk))
+    pipeline.notify(TOPIC, "confirm", request.pk)
     log.info("Betroffenenanfrage %s (%s) gestellt", request.code, kind)
     return request
 
 
-def _send_link(pk: int) -> None:
+def _confirmation(pk: int, kind: str, params: dict) -> list[pipeline.Message] | None:
+    """The confirmation link, to the contact the request names (notification pipeline builder)."""
     request = RightsRequest.objects.filter(pk=pk).first()
     if request is None:
-        return
+        return None
     with translation.override(request.language):
         context = {"request": request, "url": links.url(request), "authority": request.authority,
                    "expires": links._expires(request)}
         if request.email:
-            body = render_to_string("privacy/mail/confirm.txt", context)
-            EmailMessage(subject=_("Bitte bestätigen Sie Ihre Datenschutz-Anfrage"), body=body,
-                         to=[request.email]).send()
-        else:
-            send_sms(request.phone, render_to_string("privacy/mail/confirm.sms", context).strip())
+            return [pipeline.Message(to=[request.email],
+                                     subject=str(_("Bitte bestätigen Sie Ihre Datenschutz-Anfrage")),
+                                     body=render_to_string("privacy/mail/confirm.txt", context))]
+        return [pipeline.Message(sms_to=request.phone,
+                                 sms_text=render_to_string("privacy/mail/confirm.sms", context).strip())]
+
+
+TOPIC = "privacy-request"
+pipeline.register(TOPIC, ("confirm",), _confirmation)
 
 
 def due_on(verified_at: datetime):

@@ -8,3 +8,6 @@ class SetupConfig(AppConfig):
     name = "buergerkontakt.setup"
     label = "setup"
     verbose_name = _("Einrichtung")
+
+    def ready(self) -> None:
+        from . import invitations  # noqa: F401  (registers its message topic with the notification pipeline)

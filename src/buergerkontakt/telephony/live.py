@@ -13,9 +13,10 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from buergerkontakt.core.commit import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -89,4 +90,4 @@ def call_changed(call, *, also: list[int] | None = None) -> None:
             groups.append(authority_group(current.authority_id))
         _send(groups, message_for(current))
 
-    transaction.on_commit(push)
+    after_commit(push)

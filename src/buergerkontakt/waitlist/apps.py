@@ -8,4 +8,4 @@ class WaitlistConfig(AppConfig):
     verbose_name = _("Warteliste (Bedarfsmeldung)")
 
     def ready(self) -> None:
-        from . import signals, tasks  # noqa: F401  (signal receivers, periodic tasks)
+        from . import notifications, signals, tasks  # noqa: F401  (message topic, receivers, tasks)

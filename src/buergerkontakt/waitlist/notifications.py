@@ -1,30 +1,28 @@
 """Messages to citizens about their need: receipt, offers (e-mail and SMS), expiry.
 
-:func:`notify` enqueues :func:`send_waitlist_message` once the transaction has committed, with ids
-only, so no personal data sits in the task queue. Offers go by e-mail and, when a mobile number is
+:func:`notify` hands ids only to the notification pipeline (``notifications/pipeline.py``), which
+sends in the background once the transaction has committed, at most once per message; no personal
+data sits in the task queue. Offers go by e-mail and, when a mobile number is
 known, also by SMS (short text with the link).
 """
 
 from __future__ import annotations
 
-import logging
+import functools
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from buergerkontakt.notifications import quiet_hours, sms
+from buergerkontakt.notifications import pipeline, quiet_hours, sms
 
 from . import links
 from .models import Entry, Offer
 
-log = logging.getLogger(__name__)
-
+TOPIC = "waitlist"
 KINDS = ("registered", "offer", "expired")
 
 SUBJECTS = {
@@ -67,16 +65,14 @@ def render(entry: Entry, kind: str, offer: Offer | None = None, channel: str = "
     return subject, body.strip() + "\n"
 
 
-def send_now(entry: Entry, kind: str, offer: Offer | None = None) -> None:
-    subject, body = render(entry, kind, offer)
-    EmailMessage(subject=subject, body=body, to=[entry.email]).send()
-    if kind == "offer" and entry.phone and offer is not None:
-        now = timezone.now()
-        if quiet_hours.is_quiet(now):  # texted when the quiet hours end (send_due_offer_sms)
-            Offer.objects.filter(pk=offer.pk, sms_sent_at__isnull=True).update(
-                sms_due_at=quiet_hours.daytime_from(now))
-        else:
-            _send_offer_sms(entry, offer, now)
+def _offer_sms(entry: Entry, offer: Offer) -> None:
+    """Text the offer now, or when the quiet hours are over (send_due_offer_sms)."""
+    now = timezone.now()
+    if quiet_hours.is_quiet(now):
+        Offer.objects.filter(pk=offer.pk, sms_sent_at__isnull=True).update(
+            sms_due_at=quiet_hours.daytime_from(now))
+    else:
+        _send_offer_sms(entry, offer, now)
 
 
 def _send_offer_sms(entry: Entry, offer: Offer, now) -> bool:
@@ -99,22 +95,32 @@ def send_due_offer_sms(now=None) -> int:
     return sum(_send_offer_sms(offer.entry, offer, now) for offer in due if offer.entry.phone)
 
 
-@task
-def send_waitlist_message(entry_id: int, kind: str, offer_id: int | None = None) -> None:
+def build(entry_id: int, kind: str, params: dict) -> list[pipeline.Message] | None:
+    """The message of ``kind`` (notification pipeline builder); None when the entry or offer is gone."""
+    offer_id = params.get("offer_id")
     entry = Entry.objects.filter(pk=entry_id).first()
     offer = (Offer.objects.select_related("appointment__location").filter(pk=offer_id).first()
              if offer_id else None)
     if entry is None or (offer_id and offer is None):
-        log.warning("Wartelisten-Nachricht %s: Eintrag %s existiert nicht mehr", kind, entry_id)
-        return
+        return None
     if offer is not None and offer.status != Offer.Status.OPEN:
-        return  # answered or expired before the message went out
-    send_now(entry, kind, offer)
+        return []  # answered or expired before the message went out
+    subject, body = render(entry, kind, offer)
+    texted = kind == "offer" and entry.phone and offer is not None
+    also = functools.partial(_offer_sms, entry, offer) if texted else None
+    return [pipeline.Message(to=[entry.email], subject=subject, body=body, also=also)]
+
+
+pipeline.register(TOPIC, KINDS, build)
+
+
+# Kept for one release (2026-12-04): tasks queued before the upgrade to the notification pipeline
+# still run (now with the pipeline's once-only sending).
+@task(takes_context=True)
+def send_waitlist_message(context, entry_id: int, kind: str, offer_id: int | None = None) -> None:
+    pipeline.send(TOPIC, kind, entry_id, {"offer_id": offer_id}, run_id=str(context.task_result.id))
 
 
 def notify(entry: Entry, kind: str, offer: Offer | None = None) -> None:
     """Send ``kind`` in the background after the current transaction commits."""
-    if kind not in KINDS:
-        raise ValueError(kind)
-    offer_id = offer.pk if offer is not None else None
-    transaction.on_commit(lambda: send_waitlist_message.enqueue(entry.pk, kind, offer_id))
+    pipeline.notify(TOPIC, kind, entry.pk, offer_id=offer.pk if offer is not None else None)

@@ -51,6 +51,7 @@ from buergerkontakt.appointments import services as booking
 from buergerkontakt.appointments.exceptions import BookingError, SlotUnavailable
 from buergerkontakt.appointments.models import Appointment, Quota, ServiceGroup
 from buergerkontakt.core import ratelimit
+from buergerkontakt.core.commit import after_commit
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
 from buergerkontakt.notifications import quiet_hours
@@ -110,7 +111,7 @@ def _trigger_match() -> None:
     """Run the matcher in the background once the current transaction has committed."""
     from .tasks import match_task
 
-    transaction.on_commit(lambda: match_task.enqueue())
+    after_commit(match_task.enqueue)
 
 
 # --- registration ------------------------------------------------------------------------------

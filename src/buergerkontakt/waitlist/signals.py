@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from buergerkontakt.appointments import events
 from buergerkontakt.appointments.models import Appointment, Quota
+from buergerkontakt.core.commit import after_commit
 
 
 @receiver(post_save, sender=Appointment, dispatch_uid="waitlist_offer_cancelled")
@@ -17,8 +17,7 @@ def offer_cancelled(sender, instance: Appointment, created: bool, **kwargs) -> N
         return
     from .tasks import offer_cancelled_task
 
-    pk = instance.pk
-    transaction.on_commit(lambda: offer_cancelled_task.enqueue(pk))
+    after_commit(offer_cancelled_task.enqueue, instance.pk)
 
 
 @receiver(events.capacity_freed_at_once, dispatch_uid="waitlist_offer_at_once")

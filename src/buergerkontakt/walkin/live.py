@@ -12,7 +12,8 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+
+from buergerkontakt.core.commit import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _send(group: str, message: dict) -> None:
 
 
 def queue_changed(queue_id: int) -> None:
-    transaction.on_commit(lambda: _send(queue_group(queue_id), {"type": "queue.changed"}))
+    after_commit(_send, queue_group(queue_id), {"type": "queue.changed"})
 
 
 def _display_push(location_id: int, event: str, ticket_id: int) -> None:
@@ -58,11 +59,11 @@ def called(ticket, *, repeat: bool) -> None:
         _display_push(location_id, "recall" if repeat else "call", ticket_id)
         _send(queue_group(queue_id), {"type": "queue.changed"})
 
-    transaction.on_commit(push)
+    after_commit(push)
 
 
 def answered(ticket) -> None:
     """A called ticket was started, finished, missed or handed over: displays update without a gong
     (and do not repeat the call any more)."""
     location_id, ticket_id = ticket.queue.location_id, ticket.pk
-    transaction.on_commit(lambda: _display_push(location_id, "state", ticket_id))
+    after_commit(_display_push, location_id, "state", ticket_id)

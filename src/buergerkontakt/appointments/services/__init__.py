@@ -69,7 +69,6 @@ from ..queries import (
     resolve_services,
 )
 from ..queries import _due_units as _due_units  # private, imported from here before the split
-from ._common import _invalidate_on_commit as _invalidate_on_commit  # used by holdguard
 from .attendance import check_in, complete_appointment, mark_no_show
 from .booking import (
     DETAIL_FIELDS,

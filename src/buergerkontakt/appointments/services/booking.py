@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
 
-from .. import engine
+from .. import availability_cache, engine
 from ..booking_rules import (
     HOLDING,
     Status,
@@ -34,7 +34,7 @@ from ..booking_rules import (
 )
 from ..exceptions import BookingError, HoldExpired, SlotUnavailable
 from ..models import Appointment, AppointmentService, AppointmentSlot, Quota, ServiceGroup, Slot
-from ._common import _invalidate_on_commit, _locked_appointment
+from ._common import _locked_appointment
 from .capacity import _claim, _decrement, _due_ids, _lock_slots, _take_units, _units_of
 from .details import _clean_details
 
@@ -162,7 +162,7 @@ def _hold(services, location_id: int, start: datetime, *, quota: str, idempotenc
     if not locks_first:
         _take_units(slot_ids, quota)  # refused: the transaction rolls the inserts back
     appointment.remember_services(chosen)
-    _invalidate_on_commit([group.pk])
+    availability_cache.invalidate_after_commit([group.pk])
     return appointment
 
 
@@ -291,7 +291,7 @@ def cancel_appointment(appointment: Appointment | int, *, now: datetime | None =
         current.cancelled_at = now
         current.capacity_release_at = None if current.capacity_released else release_at
         current.save()
-        _invalidate_on_commit([current.group_id])
+        availability_cache.invalidate_after_commit([current.group_id])
     return current
 
 

@@ -19,11 +19,10 @@ from buergerkontakt.core.models import Location
 from buergerkontakt.directory.hours import calendar_for
 from buergerkontakt.directory.models import HoursKind
 
-from .. import engine
+from .. import availability_cache, engine
 from ..booking_rules import HOLDING, Status, _capacity_field, _due_q, _now, _used_field
 from ..exceptions import SlotUnavailable
 from ..models import Appointment, AppointmentSlot, Schedule, ServiceGroup, Slot
-from ._common import _invalidate_on_commit
 
 RELEASE_BATCH = 500
 
@@ -129,7 +128,7 @@ def materialize_slots(group: ServiceGroup, location: Location, start_date: date,
                                            "same_day_only"])
         result.updated = len(changed) - result.closed
         if new or changed:
-            _invalidate_on_commit([group.pk])
+            availability_cache.invalidate_after_commit([group.pk])
     return result
 
 
@@ -237,8 +236,10 @@ def release_due_capacity(now: datetime | None = None) -> int:
             _lock_slots(slot_id for slot_id, _quota in units)
             _decrement(units)
             if claimed:
-                _invalidate_on_commit(Slot.objects.filter(pk__in={slot_id for slot_id, _quota in units})
-                                      .values_list("group_id", flat=True).distinct())
+                slot_ids = {slot_id for slot_id, _quota in units}
+                availability_cache.invalidate_after_commit(
+                    Slot.objects.filter(pk__in=slot_ids).values_list("group_id", flat=True).distinct()
+                )
         total += len(claimed)
         if len(claimed) < RELEASE_BATCH:
             return total

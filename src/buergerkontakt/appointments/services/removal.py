@@ -14,10 +14,10 @@ from django.utils.translation import ngettext
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location
 
+from .. import availability_cache
 from ..booking_rules import HOLDING, Status, _now
 from ..exceptions import BookingError
 from ..models import Appointment, Schedule, ServiceGroup, Slot
-from ._common import _invalidate_on_commit
 
 
 # --- removing a service group or a location set up by mistake (issue 26 defect 6) ------------------
@@ -69,7 +69,7 @@ def retire_or_delete_group(group: ServiceGroup | int, *, now: datetime | None = 
         name = current.name
         Schedule.objects.filter(group=current).delete()
         _delete_free_slots(Slot.objects.filter(group=current))
-        _invalidate_on_commit([current.pk])
+        availability_cache.invalidate_after_commit([current.pk])
         if not Appointment.objects.filter(group=current).exists():
             try:
                 with transaction.atomic():
@@ -97,4 +97,4 @@ def clear_location(location: Location, now: datetime) -> None:
     group_ids = set(Schedule.objects.filter(location=location).values_list("group_id", flat=True))
     Schedule.objects.filter(location=location).delete()
     _delete_free_slots(Slot.objects.filter(location=location))
-    _invalidate_on_commit(group_ids)
+    availability_cache.invalidate_after_commit(group_ids)
