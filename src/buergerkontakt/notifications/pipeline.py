@@ -1,4 +1,4 @@
-"""One pipeline for the messages to citizens and staff (2026-12-04, docs/adr/0024-notification-pipeline.md).
+"""One pipeline for the messages to citizens and staff (2026-12-04, docs/adr/0023-notification-pipeline.md).
 
 An app registers a *topic* ("appointment", "callback", …) with its kinds and a builder
 ``build(object_id, kind, params) -> list[Message] | None``: the messages to send now, rendered from
