@@ -183,7 +183,9 @@ def _answer(call: Call, event: Event, moment: datetime) -> None:
 
 
 def _hangup(call: Call, event: Event, moment: datetime) -> None:
-    call.ended_at = max(moment, call.started_at)
+    # The moment is read before the call's lock: a hang-up that raced an answer may carry the
+    # earlier time although it is applied second. A call never ends before it was answered.
+    call.ended_at = max(moment, call.started_at, call.answered_at or call.started_at)
     call.cause = event.cause[:40]
     outcome = event.outcome
     if call.answered and outcome in UNANSWERED:
