@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buergerkontakt.core.commit import after_commit
+from buergerkontakt.core.erasure import in_batches
 from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Role, Room, User
@@ -596,14 +597,12 @@ def pseudonymise_before(before: datetime, *, keep_alarm_ids=(), batch_size: int 
     named = TimelineEvent.objects.filter(alarm=OuterRef("pk")).filter(Q(user__isnull=False) | ~Q(detail=""))
     due = (Alarm.objects.filter(raised_at__lt=before).exclude(pk__in=list(keep_alarm_ids))
            .filter(~Q(place="") | Exists(named)))
-    done = 0
-    while True:
-        batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return done
-        with transaction.atomic():
-            done += Alarm.objects.filter(pk__in=batch).update(place="")
-            TimelineEvent.objects.filter(alarm_id__in=batch).update(user=None, detail="")
+
+    def pseudonymise(batch: list[int]) -> int:
+        TimelineEvent.objects.filter(alarm_id__in=batch).update(user=None, detail="")
+        return Alarm.objects.filter(pk__in=batch).update(place="")
+
+    return in_batches(due, pseudonymise, batch_size=batch_size)
 
 
 # --- staff data: names in response reports only with a reason ------------------------------------

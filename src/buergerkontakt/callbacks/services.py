@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buergerkontakt.core.calendar import BusinessCalendar
+from buergerkontakt.core.erasure import contact_q, in_batches
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Authority, Team, User
 from buergerkontakt.directory import hours
@@ -406,21 +407,19 @@ _HAS_PERSONAL_DATA = (
 )
 
 
+def _blank_tickets(batch: list[int]) -> int:
+    done = Ticket.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
+    Attempt.objects.filter(ticket_id__in=batch).update(note="")
+    TicketEvent.objects.filter(ticket_id__in=batch).update(text="")
+    pauses = list(Pause.objects.filter(ticket_id__in=batch).values_list("pk", flat=True))
+    Pause.objects.filter(pk__in=pauses).update(reason="", resume_reason="")
+    # the audit log kept the pauses' reasons as they were written
+    AuditLogEntry.objects.get_for_objects(Pause.objects.filter(pk__in=pauses)).delete()
+    return done
+
+
 def _anonymise(queryset, batch_size: int) -> int:
-    done = 0
-    while True:
-        due = queryset.filter(_HAS_PERSONAL_DATA).order_by("pk")
-        batch = list(due.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return done
-        with transaction.atomic():
-            done += Ticket.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
-            Attempt.objects.filter(ticket_id__in=batch).update(note="")
-            TicketEvent.objects.filter(ticket_id__in=batch).update(text="")
-            pauses = list(Pause.objects.filter(ticket_id__in=batch).values_list("pk", flat=True))
-            Pause.objects.filter(pk__in=pauses).update(reason="", resume_reason="")
-            # the audit log kept the pauses' reasons as they were written
-            AuditLogEntry.objects.get_for_objects(Pause.objects.filter(pk__in=pauses)).delete()
+    return in_batches(queryset.filter(_HAS_PERSONAL_DATA), _blank_tickets, batch_size=batch_size)
 
 
 def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
@@ -430,19 +429,8 @@ def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
     return _anonymise(closed, batch_size)
 
 
-def _person_q(emails, phones) -> Q:
-    query = Q(pk__in=[])
-    for email in (e.strip() for e in emails):
-        if email:
-            query |= Q(email__iexact=email)
-    numbers = [p.strip() for p in phones if p.strip()]
-    if numbers:
-        query |= Q(phone__in=numbers)
-    return query
-
-
 def _of_person(emails, phones, authority_id: int | None):
-    found = Ticket.objects.filter(_person_q(list(emails), list(phones)))
+    found = Ticket.objects.filter(contact_q(emails, phones))
     return found if authority_id is None else found.filter(authority_id=authority_id)
 
 

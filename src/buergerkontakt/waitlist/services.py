@@ -52,6 +52,7 @@ from buergerkontakt.appointments.exceptions import BookingError, SlotUnavailable
 from buergerkontakt.appointments.models import Appointment, Quota, ServiceGroup
 from buergerkontakt.core import ratelimit
 from buergerkontakt.core.commit import after_commit
+from buergerkontakt.core.erasure import contact_q, in_batches
 from buergerkontakt.core.models import Location
 from buergerkontakt.directory.models import Service
 from buergerkontakt.notifications import quiet_hours
@@ -536,14 +537,9 @@ _HAS_PERSONAL_DATA = (
 
 
 def _anonymise(queryset, batch_size: int) -> int:
-    done = 0
-    while True:
-        due = queryset.filter(_HAS_PERSONAL_DATA).order_by("pk")
-        batch = list(due.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return done
-        with transaction.atomic():
-            done += Entry.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
+    return in_batches(queryset.filter(_HAS_PERSONAL_DATA),
+                      lambda batch: Entry.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS),
+                      batch_size=batch_size)
 
 
 def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
@@ -553,19 +549,8 @@ def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
     return _anonymise(closed, batch_size)
 
 
-def _person_q(emails: Iterable[str], phones: Iterable[str]) -> Q:
-    query = Q(pk__in=[])
-    for email in (e.strip() for e in emails):
-        if email:
-            query |= Q(email__iexact=email)
-    numbers = [p.strip() for p in phones if p.strip()]
-    if numbers:
-        query |= Q(phone__in=numbers)
-    return query
-
-
 def _of_person(emails, phones, authority_id: int | None):
-    found = Entry.objects.filter(_person_q(list(emails), list(phones)))
+    found = Entry.objects.filter(contact_q(emails, phones))
     return found if authority_id is None else found.filter(authority_id=authority_id)
 
 

@@ -23,6 +23,7 @@ from buergerkontakt.appointments import services as appointment_services
 from buergerkontakt.appointments.exceptions import BookingError
 from buergerkontakt.appointments.models import CODE_ALPHABET, CODE_LENGTH, Appointment
 from buergerkontakt.core.calendar import local_zone
+from buergerkontakt.core.erasure import in_batches
 from buergerkontakt.core.errors import ServiceError
 from buergerkontakt.core.locks import for_update
 from buergerkontakt.core.models import Location, Room, User
@@ -531,17 +532,14 @@ def purge_personal_data(before_day: date, *, batch_size: int = 500) -> int:
     tickets = Ticket.objects.filter(day__lt=before_day).filter(
         ~Q(emergency_reason="") & ~Q(emergency_reason=PURGED_REASON)
     )
-    done = 0
-    while True:
-        batch = list(tickets.order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            break
-        with transaction.atomic():
-            done += Ticket.objects.filter(pk__in=batch).update(emergency_reason=PURGED_REASON)
-    while True:
-        batch = list(CallEvent.objects.filter(ticket__day__lt=before_day).exclude(note="")
-                     .order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return done
-        with transaction.atomic():
-            CallEvent.objects.filter(pk__in=batch).update(note="")
+    done = in_batches(
+        tickets,
+        lambda batch: Ticket.objects.filter(pk__in=batch).update(emergency_reason=PURGED_REASON),
+        batch_size=batch_size,
+    )
+    in_batches(
+        CallEvent.objects.filter(ticket__day__lt=before_day).exclude(note=""),
+        lambda batch: CallEvent.objects.filter(pk__in=batch).update(note=""),
+        batch_size=batch_size,
+    )
+    return done

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
+
+from buergerkontakt.core.erasure import in_batches
 
 from ..models import Appointment
 
@@ -35,14 +36,9 @@ _HAS_PERSONAL_DATA = (
 
 
 def _anonymise(queryset, batch_size: int) -> int:
-    done = 0
-    while True:
-        due = queryset.filter(_HAS_PERSONAL_DATA).order_by("pk")
-        batch = list(due.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return done
-        with transaction.atomic():
-            done += Appointment.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS)
+    return in_batches(queryset.filter(_HAS_PERSONAL_DATA),
+                      lambda batch: Appointment.objects.filter(pk__in=batch).update(**PERSONAL_BLANKS),
+                      batch_size=batch_size)
 
 
 def purge_personal_data(before: datetime, *, batch_size: int = 500) -> int:
